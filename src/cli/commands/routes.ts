@@ -1,0 +1,60 @@
+// `routes`: the routing table in force, or where given paths go, with the same config loading as
+// the server so what it prints is what the server does.
+import { resolveConfig } from '../../config/resolve.js';
+import { RdpError } from '../../errors.js';
+import { describeRoutes, explainPath, type PathReport, RULE_NAMES, type RoutesReport } from '../../routes-report.js';
+import type { Command } from '../context.js';
+
+function tableText(report: RoutesReport): string {
+  const prefixLines = (entries: RoutesReport['djangoPrefixes']): string[] =>
+    entries.map((entry) => `    ${entry.prefix.padEnd(28)} ${entry.source}`);
+  const frontend = report.upstreams.frontend ?? '(not set)';
+  return [
+    'Routing table (first matching row wins; paths are percent-decoded, prefixes segment-bounded and case-sensitive):',
+    ...Object.entries(RULE_NAMES).map(([rule, name]) => `  ${rule}  ${name}`),
+    '',
+    `  Reflex backend  ${report.upstreams.reflex ?? '(not set)'}`,
+    ...prefixLines(report.reflexPrefixes),
+    `  Django          ${report.upstreams.django ?? '(not set)'}`,
+    ...prefixLines(report.djangoPrefixes),
+    ...(report.djangoWsPrefix === null ? [] : [`  Django WebSockets under ${report.djangoWsPrefix}`]),
+    `  Frontend        ${frontend}${report.frontendKind === 'directory' ? ' (build directory: upgrades get 404)' : ''}`,
+    '',
+  ].join('\n');
+}
+
+function pathText(report: PathReport): string {
+  const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
+  const outcome = report.target === 'reject' ? `${report.status} (${report.reason})` : report.target;
+  const why = report.rule === null ? report.ruleName : `rule ${report.rule}: ${report.ruleName}${report.prefix === null ? '' : `, prefix ${report.prefix}`}`;
+  return `${request} → ${outcome}  [${why}]`;
+}
+
+export const command: Command = {
+  name: 'routes',
+  usage: 'reflex-django-proxy routes [--json] [--method M] [--ws] [PATH...] [settings]',
+  summary: 'Print the routing table in force, or where each PATH goes and which rule decided.',
+  flags: [
+    { flag: 'json', type: 'boolean', description: 'print JSON (shape in the README)' },
+    { flag: 'method', type: 'string', valueName: 'M', description: 'the method to ask about [GET]' },
+    { flag: 'ws', type: 'boolean', description: 'ask about a WebSocket upgrade' },
+  ],
+  async run({ config: flags, own, positionals }, context) {
+    const method = typeof own.method === 'string' ? own.method.toUpperCase() : 'GET';
+    if (!/^[A-Z]+$/.test(method)) throw new RdpError('RDP_ERR_INVALID_OPTION', `--method: ${JSON.stringify(own.method)} is not valid; expected an HTTP method such as GET or POST`);
+    for (const path of positionals) {
+      if (!path.startsWith('/') && !/^https?:\/\//.test(path)) {
+        throw new RdpError('RDP_ERR_INVALID_OPTION', `PATH: ${JSON.stringify(path)} is not valid; expected a request path starting with "/", such as /admin/`);
+      }
+    }
+    const config = await resolveConfig({ flags, env: context.env, cwd: context.cwd, stdoutIsTTY: false });
+    const upgrade = own.ws === true;
+    const paths = positionals.map((path) => explainPath(config, method, path, upgrade));
+    if (own.json === true) {
+      context.stdout.write(`${JSON.stringify(paths.length > 0 ? { paths } : describeRoutes(config), null, 2)}\n`);
+    } else {
+      context.stdout.write(paths.length > 0 ? `${paths.map(pathText).join('\n')}\n` : tableText(describeRoutes(config)));
+    }
+    return 0;
+  },
+};

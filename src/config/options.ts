@@ -1,0 +1,189 @@
+// Every setting as data: its flag, config-file key and environment names are derived from one
+// row, so they map one to one, and `--help` and the README are written from the same table.
+import { RdpError } from '../errors.js';
+import { normalizePrefix } from '../router.js';
+
+export type OptionKind =
+  | 'url'
+  | 'public-url'
+  | 'port'
+  | 'host'
+  | 'prefix'
+  | 'prefix-list'
+  | 'ms'
+  | 'boolean'
+  | 'log-level'
+  | 'log-format'
+  | 'directory'
+  | 'file';
+
+export interface OptionSpec {
+  readonly flag: string;
+  readonly kind: OptionKind;
+  readonly valueName?: string;
+  readonly description: string;
+  /** Shown in --help; the real default is applied in resolve.ts. */
+  readonly defaultText?: string;
+  /** Other programs' names for the same setting, read after RDP_*. */
+  readonly aliases?: readonly string[];
+  /** Read from the command line and environment only (a config file cannot name itself). */
+  readonly notInFile?: boolean;
+}
+
+export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
+export const LOG_FORMATS = Object.freeze(['pretty', 'json'] as const);
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export const OPTIONS = Object.freeze([
+  { flag: 'django-url', kind: 'url', valueName: 'URL', description: 'Django upstream, e.g. http://127.0.0.1:8001' },
+  { flag: 'reflex-backend-url', kind: 'url', valueName: 'URL', description: 'Reflex backend upstream, e.g. http://127.0.0.1:8002' },
+  { flag: 'reflex-frontend-url', kind: 'url', valueName: 'URL', description: 'Reflex frontend dev server, e.g. http://127.0.0.1:3000' },
+  { flag: 'frontend-dir', kind: 'directory', valueName: 'DIR', description: 'serve an exported Reflex build instead of a dev server' },
+  { flag: 'port', kind: 'port', valueName: 'PORT', description: 'port to listen on (0: any free port)', defaultText: '8000' },
+  { flag: 'host', kind: 'host', valueName: 'HOST', description: 'address to listen on', defaultText: '127.0.0.1' },
+  { flag: 'public-url', kind: 'public-url', valueName: 'URL', description: 'the origin browsers use, told to Reflex and verify', defaultText: 'http://localhost:<port>' },
+  { flag: 'django-prefix', kind: 'prefix-list', valueName: 'P', description: 'a path prefix served by Django (repeatable; replaces discovery)', aliases: ['REFLEX_DJANGO_DJANGO_PREFIX'], defaultText: '/admin, /static' },
+  { flag: 'reserved-prefix', kind: 'prefix-list', valueName: 'P', description: 'an extra Reflex backend prefix (repeatable)', aliases: ['REFLEX_DJANGO_RESERVED_REFLEX_PREFIXES'] },
+  { flag: 'reflex-backend-path', kind: 'prefix', valueName: 'P', description: "Reflex's backend path (Reflex ≥ 0.9); reserved prefixes live under it", aliases: ['REFLEX_BACKEND_PATH'] },
+  { flag: 'django-ws-prefix', kind: 'prefix', valueName: 'P', description: 'WebSocket upgrades under P go to Django (Channels) instead of the frontend' },
+  { flag: 'hold-timeout', kind: 'ms', valueName: 'MS', description: 'how long a request waits for a restarting upstream', defaultText: '30000' },
+  { flag: 'headers-timeout', kind: 'ms', valueName: 'MS', description: 'how long a client may take to send its headers', defaultText: '30000' },
+  { flag: 'trust-proxy', kind: 'boolean', description: "keep the client's X-Forwarded-* (the proxy sits behind a trusted one)" },
+  { flag: 'expose-status', kind: 'boolean', description: 'answer /__rdp/ to non-loopback clients too' },
+  { flag: 'config', kind: 'file', valueName: 'FILE', description: 'JSON file whose keys are these flags in camelCase', notInFile: true },
+  { flag: 'log-level', kind: 'log-level', valueName: 'LEVEL', description: LOG_LEVELS.join(' | '), defaultText: 'info' },
+  { flag: 'log-format', kind: 'log-format', valueName: 'FORMAT', description: 'pretty | json', defaultText: 'pretty on a TTY, else json' },
+] as const satisfies readonly OptionSpec[]);
+
+export type OptionFlag = (typeof OPTIONS)[number]['flag'];
+
+export function keyOf(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+export function envNameOf(flag: string): string {
+  return `RDP_${flag.replaceAll('-', '_').toUpperCase()}`;
+}
+
+export interface ParsedValues {
+  url: URL;
+  'public-url': string;
+  port: number;
+  host: string;
+  prefix: string;
+  'prefix-list': string[];
+  ms: number;
+  boolean: boolean;
+  'log-level': LogLevel;
+  'log-format': LogFormat;
+  directory: string;
+  file: string;
+}
+
+function invalid(where: string, value: unknown, expected: string): RdpError {
+  return new RdpError('RDP_ERR_INVALID_OPTION', `${where}: ${JSON.stringify(value)} is not valid; expected ${expected}`);
+}
+
+function parseHttpUrl(where: string, raw: unknown, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw invalid(where, raw, `${what} such as http://127.0.0.1:8001`);
+  }
+  if (url.protocol !== 'http:' || url.username !== '' || url.password !== '') {
+    throw invalid(where, raw, `an http:// ${what} without credentials, such as http://127.0.0.1:8001`);
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw invalid(where, raw, `an origin without a path (the request path is forwarded as it is): ${url.origin}`);
+  }
+  return url;
+}
+
+function parsePrefix(where: string, raw: unknown): string {
+  const prefix = typeof raw === 'string' ? normalizePrefix(raw.trim()) : undefined;
+  if (prefix === undefined) throw invalid(where, raw, 'a path prefix starting with "/", such as /admin');
+  return prefix;
+}
+
+/** JSON list or comma-separated, as reflex-django reads its own list settings. */
+export function splitList(raw: string): unknown[] {
+  const text = raw.trim();
+  if (text.startsWith('[')) {
+    const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed)) return parsed;
+  }
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
+
+type Parser<K extends OptionKind> = (where: string, raw: unknown) => ParsedValues[K];
+
+export const PARSERS: { readonly [K in OptionKind]: Parser<K> } = {
+  url: (where, raw) => parseHttpUrl(where, raw, 'URL'),
+  'public-url': (where, raw) => {
+    let url: URL;
+    try {
+      url = new URL(String(raw));
+    } catch {
+      throw invalid(where, raw, 'a URL such as http://localhost:8000');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(where, raw, 'an http:// or https:// URL');
+    if (url.pathname !== '/' || url.search !== '') throw invalid(where, raw, `an origin without a path: ${url.origin}`);
+    return url.origin;
+  },
+  port: (where, raw) => {
+    const port = typeof raw === 'number' ? raw : /^\d+$/.test(String(raw).trim()) ? Number(String(raw).trim()) : NaN;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(where, raw, 'a port number from 0 to 65535');
+    return port;
+  },
+  host: (where, raw) => {
+    const host = String(raw).trim();
+    if (host === '' || /[\s/]/.test(host)) throw invalid(where, raw, 'a host name or IP address, such as 127.0.0.1 or 0.0.0.0');
+    return host;
+  },
+  prefix: parsePrefix,
+  'prefix-list': (where, raw) => {
+    let items: unknown[];
+    try {
+      items = Array.isArray(raw) ? raw : splitList(String(raw));
+    } catch {
+      throw invalid(where, raw, 'a JSON list or comma-separated path prefixes, such as /admin,/api');
+    }
+    return [...new Set(items.map((item) => parsePrefix(where, item)))];
+  },
+  ms: (where, raw) => {
+    const text = String(raw).trim();
+    const ms = typeof raw === 'number' ? raw : /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(ms) || ms < 0) throw invalid(where, raw, 'a whole number of milliseconds, such as 30000');
+    return ms;
+  },
+  boolean: (where, raw) => {
+    if (typeof raw === 'boolean') return raw;
+    const word = String(raw).trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    throw invalid(where, raw, 'true or false (1/0, yes/no, on/off)');
+  },
+  'log-level': (where, raw) => {
+    const level = LOG_LEVELS.find((candidate) => candidate === raw);
+    if (level === undefined) throw invalid(where, raw, `one of ${LOG_LEVELS.join(', ')}`);
+    return level;
+  },
+  'log-format': (where, raw) => {
+    const format = LOG_FORMATS.find((candidate) => candidate === raw);
+    if (format === undefined) throw invalid(where, raw, `one of ${LOG_FORMATS.join(', ')}`);
+    return format;
+  },
+  directory: (where, raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') throw invalid(where, raw, 'a directory path');
+    return raw;
+  },
+  file: (where, raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') throw invalid(where, raw, 'a file path');
+    return raw;
+  },
+};

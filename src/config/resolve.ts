@@ -1,0 +1,199 @@
+// UserConfig → ResolvedConfig, once, at start: flag > environment > config file > discovery >
+// default (routing.md §1). Everything after this trusts the result.
+import { readFileSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { RdpError } from '../errors.js';
+import {
+  DEFAULT_DJANGO_PREFIXES,
+  DEFAULT_RESERVED_PREFIXES,
+  type RouteTable,
+  underBackendPath,
+} from '../router.js';
+import {
+  envNameOf,
+  keyOf,
+  type LogFormat,
+  type LogLevel,
+  OPTIONS,
+  type OptionFlag,
+  type OptionKind,
+  PARSERS,
+  type ParsedValues,
+} from './options.js';
+
+export type Source = 'flag' | 'environment' | 'config' | 'discovery' | 'default';
+
+export interface SourcedPrefix {
+  readonly prefix: string;
+  readonly source: Source;
+}
+
+export interface ResolvedConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Without a trailing slash; undefined port 0 is filled in once the server listens. */
+  readonly publicUrl: string | undefined;
+  readonly djangoUrl: URL | undefined;
+  readonly reflexBackendUrl: URL | undefined;
+  readonly reflexFrontendUrl: URL | undefined;
+  readonly frontendDir: string | undefined;
+  readonly djangoPrefixes: readonly SourcedPrefix[];
+  readonly reservedPrefixes: readonly SourcedPrefix[];
+  readonly djangoWsPrefix: string | undefined;
+  readonly holdTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly trustProxy: boolean;
+  readonly exposeStatus: boolean;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly configFile: string | undefined;
+  readonly routeTable: RouteTable;
+}
+
+export type FlagValues = Partial<Record<OptionFlag, string | string[] | boolean>>;
+
+export interface ConfigInput {
+  readonly flags: FlagValues;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdoutIsTTY: boolean;
+  /** Django prefixes read from the project, asked only when nothing above discovery gives them. */
+  readonly discoverDjangoPrefixes?: () => Promise<readonly string[] | undefined>;
+}
+
+export const DEFAULTS = Object.freeze({
+  port: 8000,
+  host: '127.0.0.1',
+  holdTimeoutMs: 30_000,
+  headersTimeoutMs: 30_000,
+  logLevel: 'info',
+} as const satisfies Partial<ResolvedConfig>);
+
+interface Picked<T> {
+  readonly value: T;
+  readonly source: Source;
+}
+
+function readConfigFile(path: string, cwd: string): { path: string; values: Record<string, unknown> } {
+  const absolute = resolvePath(cwd, path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(absolute, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? `not valid JSON (${error.message})` : 'cannot be read';
+    throw new RdpError('RDP_ERR_CONFIG_FILE', `--config: ${absolute} ${reason}; give a JSON object such as {"djangoPrefix": ["/admin"]}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new RdpError('RDP_ERR_CONFIG_FILE', `--config: ${absolute} must hold a JSON object, such as {"port": 8000}`);
+  }
+  const fileKeys = new Map(OPTIONS.filter((option) => !('notInFile' in option)).map((option) => [keyOf(option.flag), option.flag]));
+  for (const key of Object.keys(parsed)) {
+    if (!fileKeys.has(key)) {
+      throw new RdpError(
+        'RDP_ERR_UNKNOWN_OPTION',
+        `config key "${key}" in ${absolute} is not a setting; known keys: ${[...fileKeys.keys()].join(', ')}`,
+      );
+    }
+  }
+  return { path: absolute, values: parsed as Record<string, unknown> };
+}
+
+/** Reads one setting from the first source that has it, parsed and validated there. */
+function makePicker(input: ConfigInput, file: { path: string; values: Record<string, unknown> } | undefined) {
+  return function pick<K extends OptionKind>(flag: OptionFlag & string, kind: K): Picked<ParsedValues[K]> | undefined {
+    const parse = PARSERS[kind] as (where: string, raw: unknown) => ParsedValues[K];
+    const fromFlag = input.flags[flag];
+    if (fromFlag !== undefined && !(Array.isArray(fromFlag) && fromFlag.length === 0)) {
+      return { value: parse(`--${flag}`, fromFlag), source: 'flag' };
+    }
+    const spec = OPTIONS.find((option) => option.flag === flag);
+    const envNames = [envNameOf(flag), ...(spec !== undefined && 'aliases' in spec ? spec.aliases : [])];
+    for (const name of envNames) {
+      const fromEnv = input.env[name];
+      if (fromEnv !== undefined && fromEnv !== '') return { value: parse(name, fromEnv), source: 'environment' };
+    }
+    const key = keyOf(flag);
+    if (file !== undefined && file.values[key] !== undefined) {
+      return { value: parse(`config key "${key}" in ${file.path}`, file.values[key]), source: 'config' };
+    }
+    return undefined;
+  };
+}
+
+function checkDirectory(path: string, cwd: string): string {
+  const absolute = resolvePath(cwd, path);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(absolute).isDirectory();
+  } catch {
+    // reported below with the flag's name
+  }
+  if (!isDirectory) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', `--frontend-dir: ${absolute} is not a directory; give the folder of an exported build (.web/build/client)`);
+  }
+  return absolute;
+}
+
+function withSource(prefixes: readonly string[], source: Source): SourcedPrefix[] {
+  return prefixes.map((prefix) => ({ prefix, source }));
+}
+
+export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig> {
+  const configPath = makePicker(input, undefined)('config', 'file');
+  const file = configPath === undefined ? undefined : readConfigFile(configPath.value, input.cwd);
+  const pick = makePicker(input, file);
+
+  const port = pick('port', 'port')?.value ?? DEFAULTS.port;
+  const reflexFrontendUrl = pick('reflex-frontend-url', 'url')?.value;
+  const frontendDirRaw = pick('frontend-dir', 'directory')?.value;
+  if (reflexFrontendUrl !== undefined && frontendDirRaw !== undefined) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', '--frontend-dir and --reflex-frontend-url both given; keep one: a build directory or a dev server');
+  }
+  const frontendDir = frontendDirRaw === undefined ? undefined : checkDirectory(frontendDirRaw, input.cwd);
+
+  const djangoPrefixes =
+    pick('django-prefix', 'prefix-list') ?? (await discovered(input)) ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
+  const extraReserved = pick('reserved-prefix', 'prefix-list');
+  const backendPath = pick('reflex-backend-path', 'prefix')?.value;
+  const reservedPrefixes = [
+    ...withSource(underBackendPath(DEFAULT_RESERVED_PREFIXES, backendPath), 'default'),
+    ...withSource(underBackendPath(extraReserved?.value ?? [], backendPath), extraReserved?.source ?? 'default'),
+  ];
+  const djangoWsPrefix = pick('django-ws-prefix', 'prefix')?.value;
+
+  return {
+    port,
+    host: pick('host', 'host')?.value ?? DEFAULTS.host,
+    publicUrl: pick('public-url', 'public-url')?.value ?? (port === 0 ? undefined : `http://localhost:${port}`),
+    djangoUrl: pick('django-url', 'url')?.value,
+    reflexBackendUrl: pick('reflex-backend-url', 'url')?.value,
+    reflexFrontendUrl,
+    frontendDir,
+    djangoPrefixes: withSource(djangoPrefixes.value, djangoPrefixes.source),
+    reservedPrefixes,
+    djangoWsPrefix,
+    holdTimeoutMs: pick('hold-timeout', 'ms')?.value ?? DEFAULTS.holdTimeoutMs,
+    headersTimeoutMs: positive('headers-timeout', pick('headers-timeout', 'ms')?.value ?? DEFAULTS.headersTimeoutMs),
+    trustProxy: pick('trust-proxy', 'boolean')?.value ?? false,
+    exposeStatus: pick('expose-status', 'boolean')?.value ?? false,
+    logLevel: pick('log-level', 'log-level')?.value ?? DEFAULTS.logLevel,
+    logFormat: pick('log-format', 'log-format')?.value ?? (input.stdoutIsTTY ? 'pretty' : 'json'),
+    configFile: file?.path,
+    routeTable: {
+      reflexPrefixes: reservedPrefixes.map((entry) => entry.prefix),
+      djangoPrefixes: djangoPrefixes.value,
+      djangoWsPrefix,
+      frontendIsDirectory: frontendDir !== undefined,
+    },
+  };
+}
+
+function positive(flag: string, ms: number): number {
+  if (ms === 0) throw new RdpError('RDP_ERR_INVALID_OPTION', `--${flag}: 0 is not valid; expected a positive number of milliseconds, such as 30000`);
+  return ms;
+}
+
+async function discovered(input: ConfigInput): Promise<Picked<string[]> | undefined> {
+  const prefixes = await input.discoverDjangoPrefixes?.();
+  return prefixes === undefined || prefixes.length === 0 ? undefined : { value: [...prefixes], source: 'discovery' };
+}

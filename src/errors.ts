@@ -1,0 +1,58 @@
+// Every error the proxy reports has a code here; the README's error table is checked against this
+// registry in both directions (test/errors.test.ts), so a code cannot exist undocumented.
+
+export const EXIT_OK = 0;
+/** A runtime failure, or a finding from `verify` / `doctor`. */
+export const EXIT_FAILURE = 1;
+/** Something the user must fix in the invocation: one line, no stack. */
+export const EXIT_USAGE = 2;
+
+interface ErrorSpec {
+  /** HTTP status when the error answers a request; 499 is logged, never sent. */
+  readonly status?: number;
+  /** Exit status when the error ends the CLI. */
+  readonly exitCode?: number;
+  readonly summary: string;
+}
+
+export const ERRORS = Object.freeze({
+  RDP_ERR_UNKNOWN_OPTION: { exitCode: EXIT_USAGE, summary: 'a flag, environment variable or config key that does not exist' },
+  RDP_ERR_INVALID_OPTION: { exitCode: EXIT_USAGE, summary: 'a flag, environment variable or config value that cannot be used' },
+  RDP_ERR_MISSING_OPTION: { exitCode: EXIT_USAGE, summary: 'a required flag is missing' },
+  RDP_ERR_CONFIG_FILE: { exitCode: EXIT_USAGE, summary: 'the --config file cannot be read or is not a JSON object' },
+  RDP_ERR_LISTEN: { exitCode: EXIT_FAILURE, summary: 'the proxy cannot listen on its address (port taken, no permission)' },
+  RDP_ERR_BAD_REQUEST: { status: 400, summary: 'a request the HTTP parser refused (malformed line or header, conflicting lengths)' },
+  RDP_ERR_BAD_TARGET: { status: 400, summary: 'a request target that is neither a path nor an absolute http URL' },
+  RDP_ERR_STATUS_FORBIDDEN: { status: 403, summary: '/__rdp/ asked by a non-loopback client without --expose-status' },
+  RDP_ERR_NOT_FOUND: { status: 404, summary: 'nothing to serve: no file in --frontend-dir, or a WebSocket to a build directory' },
+  RDP_ERR_METHOD_NOT_ALLOWED: { status: 405, summary: 'a method other than GET, HEAD, OPTIONS on a frontend path' },
+  RDP_ERR_HEADERS_TIMEOUT: { status: 408, summary: 'the client did not finish its headers within --headers-timeout' },
+  RDP_ERR_HEADERS_TOO_LARGE: { status: 431, summary: 'request headers over 16 KiB' },
+  RDP_ERR_CLIENT_CLOSED: { status: 499, summary: 'the client went away before the response was complete (logged only)' },
+  RDP_ERR_UPSTREAM_FAILED: { status: 502, summary: 'the upstream failed or reset after the request was sent' },
+  RDP_ERR_UPSTREAM_UNAVAILABLE: { status: 503, summary: 'the upstream refused connections until --hold-timeout passed' },
+} satisfies Record<string, ErrorSpec>);
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class RdpError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RdpError';
+    this.code = code;
+  }
+  get exitCode(): number {
+    const spec: ErrorSpec = ERRORS[this.code];
+    return spec.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+export function statusFor(code: ErrorCode): number {
+  const spec: ErrorSpec = ERRORS[code];
+  return spec.status ?? 500;
+}
+
+export function isUsageError(error: unknown): error is RdpError {
+  return error instanceof RdpError && error.exitCode === EXIT_USAGE;
+}

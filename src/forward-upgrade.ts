@@ -1,0 +1,185 @@
+// Our own WebSocket relay (routing.md §3): the client gets 101 only after the upstream's 101, with
+// every handshake header, offered subprotocol and extension passed through; then a raw byte pipe
+// both ways, so permessage-deflate and message sizes are never touched.
+import { type IncomingMessage, request, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type ProxyAnswer, proxyAnswer } from './error-page.js';
+import { RdpError } from './errors.js';
+import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { AttemptError, dispatch, type Upstream } from './upstreams.js';
+import { CloseCodeReader } from './ws-close-code.js';
+
+export interface UpgradeForwarderOptions {
+  readonly trustProxy: boolean;
+  readonly holdTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+export interface UpgradeForwarder {
+  forward(req: IncomingMessage, socket: Duplex, head: Buffer, upstream: Upstream, target: string): void;
+  /** Relayed connections still open, so shutdown can end them. */
+  readonly open: ReadonlySet<Duplex>;
+  closeAll(): void;
+}
+
+function headBlock(status: number, statusMessage: string | undefined, headers: readonly string[]): string {
+  let block = `HTTP/1.1 ${status} ${statusMessage || STATUS_CODES[status] || ''}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) block += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${block}\r\n`;
+}
+
+/** Answers on a socket that left Node's HTTP server: an upgrade that cannot go through. */
+export function writeRawAnswer(socket: Duplex, answer: ProxyAnswer): void {
+  if (socket.destroyed) return;
+  const headers = [...answer.headers, 'Content-Length', String(Buffer.byteLength(answer.body)), 'Connection', 'close'];
+  socket.end(headBlock(answer.status, undefined, headers) + answer.body);
+}
+
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return req.headers.upgrade?.toLowerCase() === 'websocket';
+}
+
+export function createUpgradeForwarder(options: UpgradeForwarderOptions): UpgradeForwarder {
+  const { logger, trustProxy, holdTimeoutMs } = options;
+  const open = new Set<Duplex>();
+
+  function relay(req: IncomingMessage, client: Duplex, upstreamSocket: Duplex, upstream: Upstream, target: string): void {
+    const started = performance.now();
+    const closeFromClient = new CloseCodeReader();
+    const closeFromUpstream = new CloseCodeReader();
+    let bytesIn = 0;
+    let bytesOut = 0;
+    open.add(client);
+    client.on('data', (chunk: Buffer) => {
+      bytesIn += chunk.length;
+      closeFromClient.push(chunk);
+    });
+    upstreamSocket.on('data', (chunk: Buffer) => {
+      bytesOut += chunk.length;
+      closeFromUpstream.push(chunk);
+    });
+    client.pipe(upstreamSocket);
+    upstreamSocket.pipe(client);
+    const destroyBoth = (): void => {
+      client.destroy();
+      upstreamSocket.destroy();
+    };
+    client.on('error', destroyBoth);
+    upstreamSocket.on('error', destroyBoth);
+    let logged = false;
+    const onClose = (): void => {
+      destroyBoth();
+      if (logged) return;
+      logged = true;
+      open.delete(client);
+      logger.info(
+        {
+          path: target,
+          target: upstream.name,
+          closeCode: closeFromClient.closeCode ?? closeFromUpstream.closeCode,
+          closedBy: closeFromClient.closeCode !== undefined ? 'client' : closeFromUpstream.closeCode !== undefined ? 'upstream' : 'connection',
+          bytesIn,
+          bytesOut,
+          duration: Math.round(performance.now() - started),
+        },
+        'websocket closed',
+      );
+    };
+    client.once('close', onClose);
+    upstreamSocket.once('close', onClose);
+    logger.info({ path: target, target: upstream.name, protocol: req.headers['sec-websocket-protocol'] }, 'websocket opened');
+  }
+
+  function forward(req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, target: string): void {
+    const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: true });
+    const clientGone = new AbortController();
+    const onEarlyClose = (): void => clientGone.abort();
+    client.once('close', onEarlyClose);
+    // Until the relay owns it, a client error only means the client is gone.
+    client.on('error', onEarlyClose);
+
+    const attempt = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const upstreamRequest = request({
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: target,
+          headers,
+          agent: upstream.agent,
+        });
+        const abort = (): void => {
+          upstreamRequest.destroy();
+        };
+        clientGone.signal.addEventListener('abort', abort, { once: true });
+        const settled = (): void => {
+          clientGone.signal.removeEventListener('abort', abort);
+          upstreamRequest.removeAllListeners('error');
+          upstreamRequest.on('error', () => {});
+          resolve();
+        };
+        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
+          clientGone.signal.removeEventListener('abort', abort);
+          reject(new AttemptError(error, false));
+        });
+        upstreamRequest.once('upgrade', (response, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+          settled();
+          client.removeListener('close', onEarlyClose);
+          client.removeListener('error', onEarlyClose);
+          if (client.destroyed) {
+            upstreamSocket.destroy();
+            return;
+          }
+          if (response.headers.upgrade?.toLowerCase() !== 'websocket') {
+            upstreamSocket.destroy();
+            writeRawAnswer(client, proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept));
+            return;
+          }
+          const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, clientOrigin(req, trustProxy), true);
+          client.write(headBlock(101, response.statusMessage, responseHeaders));
+          if (upstreamHead.length > 0) client.write(upstreamHead);
+          if (head.length > 0) upstreamSocket.write(head);
+          relay(req, client, upstreamSocket, upstream, target);
+        });
+        upstreamRequest.once('response', (response) => {
+          settled();
+          client.removeListener('close', onEarlyClose);
+          client.removeListener('error', onEarlyClose);
+          if (client.destroyed) {
+            response.destroy();
+            return;
+          }
+          // Refused by the upstream: its own status and body, then the connection ends.
+          const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, clientOrigin(req, trustProxy));
+          client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
+          response.pipe(client);
+          logger.info({ path: target, target: upstream.name, statusCode: response.statusCode }, 'websocket refused by upstream');
+        });
+        upstreamRequest.end();
+      });
+
+    dispatch(upstream, { idempotent: true, holdTimeoutMs, signal: clientGone.signal }, attempt).catch((thrown: unknown) => {
+      const error = thrown instanceof RdpError ? thrown : new RdpError('RDP_ERR_UPSTREAM_FAILED', String(thrown), { cause: thrown });
+      if (error.code === 'RDP_ERR_CLIENT_CLOSED') {
+        client.destroy();
+        return;
+      }
+      logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
+      writeRawAnswer(
+        client,
+        proxyAnswer(error.code, error.message, req.headers.accept, {
+          upstream: { name: upstream.name, url: upstream.url.origin, state: upstream.state, logTail: upstream.logTail },
+        }),
+      );
+    });
+  }
+
+  return {
+    forward,
+    open,
+    closeAll() {
+      for (const socket of open) socket.destroy();
+    },
+  };
+}

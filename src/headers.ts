@@ -1,0 +1,133 @@
+// Which headers cross the proxy (routing.md §3), for plain requests and WebSocket handshakes alike.
+// Headers stay in Node's flat raw form ([name, value, name, value, …]): order, case and repeated
+// lines (Set-Cookie) survive byte for byte, and no object is built per request.
+import type { IncomingMessage } from 'node:http';
+
+/** RFC 9110 §7.6.1 hop-by-hop fields, plus the Proxy-* family. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+function isHopByHop(lowerName: string, connectionNamed: ReadonlySet<string> | undefined): boolean {
+  return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || connectionNamed?.has(lowerName) === true;
+}
+
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      tokens ??= new Set();
+      for (const token of raw[i + 1]!.split(',')) tokens.add(token.trim().toLowerCase());
+    }
+  }
+  return tokens;
+}
+
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+export interface ForwardedOptions {
+  readonly trustProxy: boolean;
+  /** A WebSocket handshake keeps `Connection: Upgrade` and `Upgrade`; anything else drops them. */
+  readonly isWebSocket: boolean;
+}
+
+/**
+ * The headers to send upstream: the client's end-to-end headers unchanged (Host included: Django's
+ * ALLOWED_HOSTS and CSRF Origin check compare against it), hop-by-hop ones dropped, and
+ * X-Forwarded-* set by the proxy — a client's own values kept only behind a trusted proxy.
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedOptions): string[] {
+  const raw = req.rawHeaders;
+  const connectionNamed = connectionTokens(raw);
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let forwardedProto: string | undefined;
+  let forwardedHost: string | undefined;
+  let forwardedPort: string | undefined;
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-forwarded-')) {
+      if (!options.trustProxy) continue;
+      if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+      else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
+      else if (lower === 'x-forwarded-host') forwardedHost ??= value;
+      else if (lower === 'x-forwarded-port') forwardedPort ??= value;
+      else out.push(name, value);
+      continue;
+    }
+    if (isHopByHop(lower, connectionNamed)) continue;
+    if (lower === 'host') host = value;
+    out.push(name, value);
+  }
+  const address = clientAddress(req);
+  out.push(
+    'X-Forwarded-For', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`,
+    'X-Forwarded-Proto', forwardedProto ?? 'http',
+  );
+  if (forwardedHost !== undefined || host !== undefined) out.push('X-Forwarded-Host', (forwardedHost ?? host)!);
+  out.push('X-Forwarded-Port', forwardedPort ?? String(req.socket.localPort ?? ''));
+  if (options.isWebSocket) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
+  else if (req.headers['transfer-encoding'] !== undefined) {
+    // The body arrives de-chunked; say so again so Node frames it for the upstream.
+    out.push('Transfer-Encoding', 'chunked');
+  }
+  return out;
+}
+
+/** The scheme and host the client used, for rewriting an upstream's absolute Location. */
+export function clientOrigin(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const host = (trustProxy ? firstValue(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
+  if (host === undefined) return undefined;
+  const proto = (trustProxy ? firstValue(req.headers['x-forwarded-proto']) : undefined) ?? 'http';
+  return `${proto}://${host}`;
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.split(',')[0]?.trim() || undefined;
+}
+
+/**
+ * The headers to return to the client: hop-by-hop ones dropped (Node frames the body itself), every
+ * Set-Cookie line kept as it is, and a Location pointing at the upstream's own origin moved to
+ * the origin the client used. `keepUpgrade` is for a 101 answer, where Upgrade is the point.
+ */
+export function clientResponseHeaders(
+  raw: readonly string[],
+  upstreamOrigins: readonly string[],
+  origin: string | undefined,
+  keepUpgrade = false,
+): string[] {
+  const connectionNamed = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    let value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (keepUpgrade && (lower === 'upgrade' || lower === 'connection')) {
+      out.push(name, value);
+      continue;
+    }
+    if (isHopByHop(lower, connectionNamed)) continue;
+    if (lower === 'location' && origin !== undefined) value = rewriteLocation(value, upstreamOrigins, origin);
+    out.push(name, value);
+  }
+  return out;
+}
+
+export function rewriteLocation(location: string, upstreamOrigins: readonly string[], origin: string): string {
+  for (const upstreamOrigin of upstreamOrigins) {
+    if (location.startsWith(upstreamOrigin)) {
+      const next = location.charCodeAt(upstreamOrigin.length);
+      // Only the whole origin: http://127.0.0.1:8001 must not match http://127.0.0.1:80012.
+      if (Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */ || next === 35 /* # */) {
+        return origin + location.slice(upstreamOrigin.length);
+      }
+    }
+  }
+  return location;
+}

@@ -1,0 +1,177 @@
+// Assembly: one Node HTTP server whose request and upgrade handlers ask router.ts first. Only the
+// proxy's own /__rdp/ namespace reaches Fastify, so proxied requests never meet its URL parser
+// (which refuses `/%zz` before any hook) and pay nothing for it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from './config/resolve.js';
+import { type ProxyAnswer, proxyAnswer } from './error-page.js';
+import { type ErrorCode, RdpError } from './errors.js';
+import { createHttpForwarder } from './forward-http.js';
+import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './forward-upgrade.js';
+import { type Decision, route, type Upstream as UpstreamName } from './router.js';
+import { describeRoutes } from './routes-report.js';
+import { createStaticHandler } from './static-dir.js';
+import { Upstream } from './upstreams.js';
+
+export interface ProxyServer {
+  readonly server: Server;
+  readonly upstreams: ReadonlyMap<UpstreamName, Upstream>;
+  /** Resolves with the address really bound (port 0 picks a free one). */
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  HPE_HEADER_OVERFLOW: 'RDP_ERR_HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'RDP_ERR_HEADERS_TIMEOUT',
+};
+
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+}
+
+function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
+  const missing = [
+    config.djangoUrl === undefined ? '--django-url' : undefined,
+    config.reflexBackendUrl === undefined ? '--reflex-backend-url' : undefined,
+    config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (missing.length > 0) {
+    throw new RdpError('RDP_ERR_MISSING_OPTION', `missing ${missing.join(', ')}: proxy-only mode needs every upstream's URL, e.g. --django-url http://127.0.0.1:8001`);
+  }
+  const upstreams = new Map<UpstreamName, Upstream>([
+    ['django', new Upstream('django', config.djangoUrl!)],
+    ['reflex', new Upstream('reflex', config.reflexBackendUrl!)],
+  ]);
+  if (config.reflexFrontendUrl !== undefined) upstreams.set('frontend', new Upstream('frontend', config.reflexFrontendUrl));
+  return upstreams;
+}
+
+export async function createProxy(config: ResolvedConfig, logger: Logger): Promise<ProxyServer> {
+  const upstreams = requireUpstreams(config);
+  const table = config.routeTable;
+  const accessLog = logger.child({ component: 'access' });
+  const forwardHttp = createHttpForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
+  const upgrades = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
+  const serveStatic = config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog);
+
+  const server = createServer({
+    headersTimeout: config.headersTimeoutMs,
+    // Uploads of gigabytes: no whole-request deadline, only the headers one.
+    requestTimeout: 0,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
+  });
+  let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'status' }),
+    disableRequestLogging: true,
+    serverFactory: (handler) => {
+      fastifyHandler = handler;
+      return server;
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const code = CLIENT_ERRORS[error.code ?? ''] ?? 'RDP_ERR_BAD_REQUEST';
+      logger.debug({ code: error.code, reason: error.reason }, 'client error');
+      writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
+    },
+  });
+  registerStatusRoutes(app, config, upstreams);
+
+  const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
+    accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
+    res.writeHead(reply.status, reply.headers).end(reply.body);
+  };
+
+  const statusAllowed = (req: IncomingMessage): boolean => config.exposeStatus || isLoopback(req.socket.remoteAddress);
+  const statusForbidden = 'the /__rdp/ status endpoints answer loopback clients only; start the proxy with --expose-status to open them';
+
+  function rejectAnswer(decision: Extract<Decision, { kind: 'reject' }>, accept: string | undefined): ProxyAnswer {
+    const code: ErrorCode = decision.status === 405 ? 'RDP_ERR_METHOD_NOT_ALLOWED' : decision.status === 404 ? 'RDP_ERR_NOT_FOUND' : 'RDP_ERR_BAD_TARGET';
+    return proxyAnswer(code, decision.reason, accept, { extraHeaders: decision.allow === undefined ? [] : ['Allow', decision.allow] });
+  }
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const decision = route(req.method ?? 'GET', req.url ?? '/', false, table);
+    if (decision.kind === 'forward') {
+      if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision.path);
+      else forwardHttp(req, res, upstreams.get(decision.upstream)!, decision.target);
+    } else if (decision.kind === 'proxy') {
+      if (!statusAllowed(req)) return answer(req, res, proxyAnswer('RDP_ERR_STATUS_FORBIDDEN', statusForbidden, req.headers.accept));
+      req.url = decision.target;
+      fastifyHandler!(req, res);
+    } else {
+      answer(req, res, rejectAnswer(decision, req.headers.accept));
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (!isWebSocketUpgrade(req)) {
+      writeRawAnswer(socket, proxyAnswer('RDP_ERR_BAD_REQUEST', `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`, req.headers.accept));
+      return;
+    }
+    const decision = route(req.method ?? 'GET', req.url ?? '/', true, table);
+    if (decision.kind === 'forward') upgrades.forward(req, socket, head, upstreams.get(decision.upstream)!, decision.target);
+    else if (decision.kind === 'proxy') writeRawAnswer(socket, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
+    else writeRawAnswer(socket, rejectAnswer(decision, req.headers.accept));
+  });
+
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    writeRawAnswer(socket, proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined));
+  });
+
+  return {
+    server,
+    upstreams,
+    async listen() {
+      await app.ready();
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException): void => {
+          const reason = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.code ?? error.message})`;
+          reject(new RdpError('RDP_ERR_LISTEN', `--port: ${config.host}:${config.port} ${reason}; stop what uses it or choose another with --port`, { cause: error }));
+        };
+        server.once('error', onError);
+        server.listen({ port: config.port, host: config.host }, () => {
+          server.removeListener('error', onError);
+          resolve();
+        });
+      });
+      for (const upstream of upstreams.values()) void upstream.probe();
+      return server.address() as AddressInfo;
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      upgrades.closeAll();
+      server.closeIdleConnections();
+      for (const upstream of upstreams.values()) upstream.close();
+      const grace = setTimeout(() => server.closeAllConnections(), 2_000);
+      await closed;
+      clearTimeout(grace);
+      await app.close();
+      logger.flush();
+    },
+  };
+}
+
+function registerStatusRoutes(app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>, config: ResolvedConfig, upstreams: ReadonlyMap<UpstreamName, Upstream>): void {
+  app.get('/__rdp/health', async (_request, reply) => {
+    const states = await Promise.all(
+      [...upstreams.values()].map(async (upstream) => {
+        await upstream.probe();
+        return { name: upstream.name, url: upstream.url.origin, state: upstream.state };
+      }),
+    );
+    if (config.frontendDir !== undefined) states.push({ name: 'frontend', url: `file://${config.frontendDir}`, state: 'up' });
+    const healthy = states.every((entry) => entry.state === 'up');
+    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
+  });
+  app.get('/__rdp/routes', async () => describeRoutes(config));
+}

@@ -1,0 +1,187 @@
+// Upstream state and the rules of routing.md §4: hold a request whose connection was refused until
+// the upstream answers again (dev servers restart all the time), retry once an idempotent request
+// whose connection closed before any response byte, and otherwise fail with a typed error.
+import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import { RdpError } from './errors.js';
+import type { Upstream as UpstreamName } from './router.js';
+
+export type UpstreamState = 'up' | 'down' | 'starting';
+
+/** What a supervisor tells us about a process it runs; absent in proxy-only mode. */
+export interface ProcessReport {
+  readonly state: UpstreamState;
+  readonly logTail: () => readonly string[];
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+const PROBE_TIMEOUT_MS = 1_000;
+const PROBE_FIRST_INTERVAL_MS = 50;
+const PROBE_MAX_INTERVAL_MS = 500;
+
+/** Nothing reached the upstream: waiting and sending again is safe for any method. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** The connection died before a response byte (a keep-alive socket of a process that is gone). */
+const CLOSED_EARLY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+interface Waiter {
+  readonly resolve: (reachable: boolean) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class Upstream {
+  readonly name: UpstreamName;
+  readonly url: URL;
+  readonly hostname: string;
+  readonly port: number;
+  readonly agent: Agent;
+  /** Origins an absolute Location may name this upstream by; rewritten to the client's. */
+  readonly origins: readonly string[];
+  private observed: UpstreamState = 'starting';
+  private process: ProcessReport | undefined;
+  private readonly waiters = new Set<Waiter>();
+  private probing = false;
+
+  constructor(name: UpstreamName, url: URL) {
+    this.name = name;
+    this.url = url;
+    this.hostname = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(url.port || 80);
+    // LIFO keeps the warmest sockets busy and lets the idle ones time out.
+    this.agent = new Agent({ keepAlive: true, scheduling: 'lifo', noDelay: true });
+    const hosts = LOOPBACK_NAMES.includes(url.hostname) ? LOOPBACK_NAMES : [url.hostname];
+    this.origins = hosts.map((host) => `${url.protocol}//${host}${url.port === '' ? '' : `:${url.port}`}`);
+  }
+
+  get state(): UpstreamState {
+    if (this.process !== undefined && this.process.state !== 'up') return this.process.state;
+    return this.observed;
+  }
+
+  get logTail(): readonly string[] {
+    return this.process?.logTail() ?? [];
+  }
+
+  reportProcess(report: ProcessReport): void {
+    this.process = report;
+  }
+
+  markUp(): void {
+    this.observed = 'up';
+  }
+
+  markDown(): void {
+    this.observed = 'down';
+  }
+
+  /** A fresh TCP check, for /__rdp/health and for waking held requests. */
+  probe(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: this.hostname, port: this.port });
+      const finish = (reachable: boolean): void => {
+        socket.destroy();
+        if (reachable) this.markUp();
+        else this.markDown();
+        resolve(reachable);
+      };
+      socket.setTimeout(PROBE_TIMEOUT_MS, () => finish(false));
+      socket.once('connect', () => finish(true));
+      socket.once('error', () => finish(false));
+    });
+  }
+
+  /** Resolves true as soon as the upstream accepts connections, false at the deadline or on abort. */
+  waitUntilReachable(deadline: number, signal: AbortSignal): Promise<boolean> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const settle = (reachable: boolean): void => {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        signal.removeEventListener('abort', onAbort);
+        resolve(reachable);
+      };
+      const onAbort = (): void => settle(false);
+      const waiter: Waiter = { resolve: settle, timer: setTimeout(() => settle(false), remaining) };
+      this.waiters.add(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void this.probeWhileWaited();
+    });
+  }
+
+  /** One probe loop per upstream however many requests are held. */
+  private async probeWhileWaited(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    let interval = PROBE_FIRST_INTERVAL_MS;
+    while (this.waiters.size > 0) {
+      if (await this.probe()) {
+        for (const waiter of [...this.waiters]) waiter.resolve(true);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval));
+      interval = Math.min(interval * 2, PROBE_MAX_INTERVAL_MS);
+    }
+    this.probing = false;
+  }
+
+  close(): void {
+    this.agent.destroy();
+    for (const waiter of [...this.waiters]) waiter.resolve(false);
+  }
+}
+
+/** An attempt's failure before any response byte, and whether request body bytes had left. */
+export class AttemptError extends Error {
+  readonly code: string | undefined;
+  readonly bodySent: boolean;
+  constructor(cause: NodeJS.ErrnoException, bodySent: boolean) {
+    super(cause.message, { cause });
+    this.code = cause.code;
+    this.bodySent = bodySent;
+  }
+}
+
+export interface DispatchPolicy {
+  readonly idempotent: boolean;
+  readonly holdTimeoutMs: number;
+  /** Aborted when the client goes away: stop holding for it. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs `attempt` until the upstream responds: holds while connections are refused, retries once an
+ * idempotent request whose connection closed early, and throws RDP_ERR_UPSTREAM_UNAVAILABLE (503) or
+ * RDP_ERR_UPSTREAM_FAILED (502) otherwise. `attempt` resolves once a response has begun.
+ */
+export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attempt: () => Promise<void>): Promise<void> {
+  let retried = false;
+  let deadline: number | undefined;
+  for (;;) {
+    try {
+      await attempt();
+      upstream.markUp();
+      return;
+    } catch (error) {
+      if (!(error instanceof AttemptError)) throw error;
+      if (policy.signal.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
+      const code = error.code ?? '';
+      if (REFUSED_CODES.has(code) && !error.bodySent) {
+        upstream.markDown();
+        deadline ??= Date.now() + policy.holdTimeoutMs;
+        if (await upstream.waitUntilReachable(deadline, policy.signal)) continue;
+        if (policy.signal.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
+        throw new RdpError(
+          'RDP_ERR_UPSTREAM_UNAVAILABLE',
+          `${upstream.name} at ${upstream.url.origin} is ${upstream.state}: ${code} for ${policy.holdTimeoutMs} ms (--hold-timeout)`,
+          { cause: error },
+        );
+      }
+      if (CLOSED_EARLY_CODES.has(code) && policy.idempotent && !error.bodySent && !retried) {
+        retried = true;
+        continue;
+      }
+      throw new RdpError('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} at ${upstream.url.origin} failed: ${code || error.message}`, { cause: error });
+    }
+  }
+}
