@@ -21,7 +21,7 @@ t.test('npm pack, then npx ./reflex-django-proxy-*.tgz', async (t) => {
   t.same(files.filter((file) => !/^(bin|dist)\/|^(package\.json|README\.md|LICENSE)$/.test(file)), [], 'only what runs is packed');
   const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'))!;
 
-  const env = { ...process.env, npm_config_yes: 'true', npm_config_cache: join(dir, '.npm-cache'), npm_config_prefer_offline: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_yes: 'true', npm_config_cache: join(dir, '.npm-cache'), npm_config_prefer_offline: 'true' };
   for (const key of Object.keys(env)) if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event') delete env[key];
   const help = spawnSync('npx', [`./${tarball}`, '--help'], { cwd: dir, encoding: 'utf8', env, timeout: 240_000 });
   t.equal(help.status, 0, help.stderr);

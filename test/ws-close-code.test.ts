@@ -1,9 +1,13 @@
 // The close-code reader against frames built by ws itself, split at every byte boundary.
 import t from 'tap';
-import { Sender } from 'ws';
+import { createRequire } from 'node:module';
 import { CloseCodeReader, NO_STATUS_RECEIVED } from '../src/ws-close-code.js';
 
 type Frame = { data: Buffer; opcode: number; mask: boolean };
+type FrameOptions = { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean };
+
+// ws frames messages here; its types do not declare the Sender class, so it is loaded untyped.
+const { Sender } = createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
 
 function frame({ data, opcode, mask }: Frame): Buffer {
   const parts = Sender.frame(data, { fin: true, rsv1: false, opcode, mask, readOnly: false });
