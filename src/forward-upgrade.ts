@@ -44,21 +44,31 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
   const { logger, trustProxy, holdTimeoutMs } = options;
   const open = new Set<Duplex>();
 
-  function relay(req: IncomingMessage, client: Duplex, upstreamSocket: Duplex, upstream: Upstream, target: string): void {
+  /** `heads`: bytes each side sent along with the handshake, already written across by forward(). */
+  function relay(req: IncomingMessage, client: Duplex, upstreamSocket: Duplex, upstream: Upstream, target: string, heads: { client: Buffer; upstream: Buffer }): void {
     const started = performance.now();
     const closeFromClient = new CloseCodeReader();
     const closeFromUpstream = new CloseCodeReader();
     let bytesIn = 0;
     let bytesOut = 0;
+    // The side whose close frame came first; the other side's is only the echo of it.
+    let firstClose: { by: 'client' | 'upstream'; code: number } | undefined;
     open.add(client);
-    client.on('data', (chunk: Buffer) => {
+    const fromClient = (chunk: Buffer): void => {
       bytesIn += chunk.length;
       closeFromClient.push(chunk);
-    });
-    upstreamSocket.on('data', (chunk: Buffer) => {
+      if (firstClose === undefined && closeFromClient.closeCode !== undefined) firstClose = { by: 'client', code: closeFromClient.closeCode };
+    };
+    const fromUpstream = (chunk: Buffer): void => {
       bytesOut += chunk.length;
       closeFromUpstream.push(chunk);
-    });
+      if (firstClose === undefined && closeFromUpstream.closeCode !== undefined) firstClose = { by: 'upstream', code: closeFromUpstream.closeCode };
+    };
+    // The first frames often arrive with the handshake: count them, and keep the readers in step.
+    if (heads.upstream.length > 0) fromUpstream(heads.upstream);
+    if (heads.client.length > 0) fromClient(heads.client);
+    client.on('data', fromClient);
+    upstreamSocket.on('data', fromUpstream);
     client.pipe(upstreamSocket);
     upstreamSocket.pipe(client);
     const destroyBoth = (): void => {
@@ -77,8 +87,8 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
         {
           path: target,
           target: upstream.name,
-          closeCode: closeFromClient.closeCode ?? closeFromUpstream.closeCode,
-          closedBy: closeFromClient.closeCode !== undefined ? 'client' : closeFromUpstream.closeCode !== undefined ? 'upstream' : 'connection',
+          closeCode: firstClose?.code,
+          closedBy: firstClose?.by ?? 'connection',
           bytesIn,
           bytesOut,
           duration: Math.round(performance.now() - started),
@@ -140,7 +150,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
           client.write(headBlock(101, response.statusMessage, responseHeaders));
           if (upstreamHead.length > 0) client.write(upstreamHead);
           if (head.length > 0) upstreamSocket.write(head);
-          relay(req, client, upstreamSocket, upstream, target);
+          relay(req, client, upstreamSocket, upstream, target, { client: head, upstream: upstreamHead });
         });
         upstreamRequest.once('response', (response) => {
           settled();

@@ -73,7 +73,10 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       return server;
     },
     clientErrorHandler: (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
-      if (error.code === 'ECONNRESET' || !socket.writable) {
+      // A parse error in a request body can come while that request's response is already being
+      // written: an answer now would land inside it. Node's own handler checks the same field.
+      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
         socket.destroy();
         return;
       }
