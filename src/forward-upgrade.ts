@@ -8,7 +8,10 @@ import { type ProxyAnswer, proxyAnswer } from './error-page.js';
 import { RdpError } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { AttemptError, dispatch, type Upstream } from './upstreams.js';
-import { CloseCodeReader } from './ws-close-code.js';
+import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
+
+/** How long the sides of a closing relay get to finish their close handshake. */
+const GOING_AWAY_GRACE_MS = 1_000;
 
 export interface UpgradeForwarderOptions {
   readonly trustProxy: boolean;
@@ -18,9 +21,10 @@ export interface UpgradeForwarderOptions {
 
 export interface UpgradeForwarder {
   forward(req: IncomingMessage, socket: Duplex, head: Buffer, upstream: Upstream, target: string): void;
-  /** Relayed connections still open, so shutdown can end them. */
-  readonly open: ReadonlySet<Duplex>;
-  closeAll(): void;
+  /** How many relayed connections are open. */
+  readonly openCount: number;
+  /** Shutdown: a 1001 close frame to both sides where one fits between frames, then the end. */
+  closeAll(): Promise<void>;
 }
 
 function headBlock(status: number, statusMessage: string | undefined, headers: readonly string[]): string {
@@ -42,7 +46,8 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 export function createUpgradeForwarder(options: UpgradeForwarderOptions): UpgradeForwarder {
   const { logger, trustProxy, holdTimeoutMs } = options;
-  const open = new Set<Duplex>();
+  /** Each open relay's way to say "going away", resolving once both of its sockets are closed. */
+  const open = new Set<() => Promise<void>>();
 
   /** `heads`: bytes each side sent along with the handshake, already written across by forward(). */
   function relay(req: IncomingMessage, client: Duplex, upstreamSocket: Duplex, upstream: Upstream, target: string, heads: { client: Buffer; upstream: Buffer }): void {
@@ -52,8 +57,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
     let bytesIn = 0;
     let bytesOut = 0;
     // The side whose close frame came first; the other side's is only the echo of it.
-    let firstClose: { by: 'client' | 'upstream'; code: number } | undefined;
-    open.add(client);
+    let firstClose: { by: 'client' | 'upstream' | 'proxy'; code: number } | undefined;
     const fromClient = (chunk: Buffer): void => {
       bytesIn += chunk.length;
       closeFromClient.push(chunk);
@@ -77,12 +81,33 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
     };
     client.on('error', destroyBoth);
     upstreamSocket.on('error', destroyBoth);
+    const closed = new Promise<void>((resolve) => {
+      let remaining = 2;
+      const onceClosed = (): void => {
+        remaining -= 1;
+        if (remaining === 0) resolve();
+      };
+      client.once('close', onceClosed);
+      upstreamSocket.once('close', onceClosed);
+    });
+    const goAway = (): Promise<void> => {
+      client.unpipe(upstreamSocket);
+      upstreamSocket.unpipe(client);
+      firstClose ??= { by: 'proxy', code: GOING_AWAY };
+      if (closeFromUpstream.canInsertFrame) client.write(closeFrame(GOING_AWAY, false));
+      if (closeFromClient.canInsertFrame) upstreamSocket.write(closeFrame(GOING_AWAY, true));
+      client.end();
+      upstreamSocket.end();
+      setTimeout(destroyBoth, GOING_AWAY_GRACE_MS).unref();
+      return closed;
+    };
+    open.add(goAway);
     let logged = false;
     const onClose = (): void => {
       destroyBoth();
       if (logged) return;
       logged = true;
-      open.delete(client);
+      open.delete(goAway);
       logger.info(
         {
           path: target,
@@ -187,9 +212,11 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
 
   return {
     forward,
-    open,
-    closeAll() {
-      for (const socket of open) socket.destroy();
+    get openCount() {
+      return open.size;
+    },
+    async closeAll() {
+      await Promise.all([...open].map((goAway) => goAway()));
     },
   };
 }

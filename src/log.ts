@@ -4,7 +4,11 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config/options.js';
 
-const ACCESS_FIELDS = ['method', 'path', 'target', 'statusCode', 'responseTime', 'closeCode', 'closedBy', 'bytesIn', 'bytesOut', 'duration', 'protocol'];
+/** Fields folded into the one-line message on a TTY (and shown in full in JSON). */
+const FOLDED_FIELDS = [
+  'method', 'path', 'target', 'statusCode', 'responseTime', 'closeCode', 'closedBy', 'bytesIn', 'bytesOut', 'duration', 'protocol',
+  'url', 'publicUrl', 'upstreams', 'djangoPrefixes', 'supervised', 'frontendDir', 'timeToReadyMs',
+];
 
 type Fields = Record<string, unknown>;
 
@@ -17,20 +21,24 @@ function accessLine(log: Fields, messageKey: string): string {
   if (message === 'websocket closed') {
     return `websocket closed ${route} code=${String(log.closeCode ?? '-')} by=${String(log.closedBy)} in=${String(log.bytesIn)}B out=${String(log.bytesOut)}B ${String(log.duration)} ms`;
   }
+  if (message === 'proxy listening') return `proxy listening on ${String(log.url)} — open ${String(log.publicUrl)}`;
+  if (message === 'ready') return `ready in ${String(log.timeToReadyMs)} ms`;
   if (log.path !== undefined) return `${message} ${route}${log.statusCode === undefined ? '' : ` ${String(log.statusCode)}`}`;
   return message;
 }
 
-export function createLogger(options: { level: LogLevel; format: LogFormat }): Logger {
+/** `prettyDestination` lets the terminal keep its status lines below pretty log lines. */
+export function createLogger(options: { level: LogLevel; format: LogFormat; prettyDestination?: NodeJS.WritableStream }): Logger {
   if (options.format === 'json') {
     return pino({ level: options.level, base: undefined }, pino.destination({ dest: 1, sync: false }));
   }
   const stream = pretty({
     colorize: process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss.l',
-    ignore: ['pid', 'hostname', ...ACCESS_FIELDS].join(','),
+    ignore: ['pid', 'hostname', ...FOLDED_FIELDS].join(','),
     messageFormat: (log, messageKey) => accessLine(log as Fields, messageKey),
     sync: true,
+    ...(options.prettyDestination === undefined ? {} : { destination: options.prettyDestination }),
   });
   return pino({ level: options.level, base: undefined }, stream);
 }

@@ -63,3 +63,22 @@ export function explainPath(config: ResolvedConfig, method: string, path: string
       return { ...base, target: 'reject', prefix: null, status: decision.status, reason: decision.reason };
   }
 }
+
+/** The table as `routes` prints it and the ready summary shows it. */
+export function routesTableText(report: RoutesReport): string {
+  const prefixLines = (entries: RoutesReport['djangoPrefixes']): string[] =>
+    entries.map((entry) => `    ${entry.prefix.padEnd(28)} ${entry.source}`);
+  const frontend = report.upstreams.frontend ?? '(not set)';
+  return [
+    'Routing table (first matching row wins; paths are percent-decoded, prefixes segment-bounded and case-sensitive):',
+    ...Object.entries(RULE_NAMES).map(([rule, name]) => `  ${rule}  ${name}`),
+    '',
+    `  Reflex backend  ${report.upstreams.reflex ?? '(not set)'}`,
+    ...prefixLines(report.reflexPrefixes),
+    `  Django          ${report.upstreams.django ?? '(not set)'}`,
+    ...prefixLines(report.djangoPrefixes),
+    ...(report.djangoWsPrefix === null ? [] : [`  Django WebSockets under ${report.djangoWsPrefix}`]),
+    `  Frontend        ${frontend}${report.frontendKind === 'directory' ? ' (build directory: upgrades get 404)' : ''}`,
+    '',
+  ].join('\n');
+}

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config/resolve.js';
 import { type ProxyAnswer, proxyAnswer } from './error-page.js';
@@ -29,6 +29,8 @@ const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
   ERR_HTTP_REQUEST_TIMEOUT: 'RDP_ERR_HEADERS_TIMEOUT',
 };
 
+const CLOSE_GRACE_MS = 2_000;
+
 function isLoopback(address: string | undefined): boolean {
   return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 }
@@ -40,7 +42,7 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
     config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
   ].filter((flag) => flag !== undefined);
   if (missing.length > 0) {
-    throw new RdpError('RDP_ERR_MISSING_OPTION', `missing ${missing.join(', ')}: proxy-only mode needs every upstream's URL, e.g. --django-url http://127.0.0.1:8001`);
+    throw new RdpError('RDP_ERR_MISSING_OPTION', `missing ${missing.join(', ')}: with --no-supervise every upstream is given as a URL, e.g. --django-url http://127.0.0.1:8001`);
   }
   const upstreams = new Map<UpstreamName, Upstream>([
     ['django', new Upstream('django', config.djangoUrl!)],
@@ -67,7 +69,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const app = Fastify({
     loggerInstance: logger.child({ component: 'status' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     serverFactory: (handler) => {
       fastifyHandler = handler;
       return server;
@@ -152,12 +154,13 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      upgrades.closeAll();
+      const relaysClosed = upgrades.closeAll();
       server.closeIdleConnections();
-      for (const upstream of upstreams.values()) upstream.close();
-      const grace = setTimeout(() => server.closeAllConnections(), 2_000);
-      await closed;
+      // Requests in flight get a moment to finish; then their connections are cut.
+      const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
+      for (const upstream of upstreams.values()) upstream.close();
       await app.close();
       logger.flush();
     },

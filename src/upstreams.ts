@@ -24,6 +24,11 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
 /** The connection died before a response byte (a keep-alive socket of a process that is gone). */
 const CLOSED_EARLY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
+function originsOf(url: URL): string[] {
+  const hosts = LOOPBACK_NAMES.includes(url.hostname) ? LOOPBACK_NAMES : [url.hostname];
+  return hosts.map((host) => `${url.protocol}//${host}${url.port === '' ? '' : `:${url.port}`}`);
+}
+
 interface Waiter {
   readonly resolve: (reachable: boolean) => void;
   readonly timer: NodeJS.Timeout;
@@ -31,12 +36,10 @@ interface Waiter {
 
 export class Upstream {
   readonly name: UpstreamName;
-  readonly url: URL;
   readonly hostname: string;
-  readonly port: number;
   readonly agent: Agent;
-  /** Origins an absolute Location may name this upstream by; rewritten to the client's. */
-  readonly origins: readonly string[];
+  private current: URL;
+  private originList: readonly string[];
   private observed: UpstreamState = 'starting';
   private process: ProcessReport | undefined;
   private readonly waiters = new Set<Waiter>();
@@ -44,13 +47,33 @@ export class Upstream {
 
   constructor(name: UpstreamName, url: URL) {
     this.name = name;
-    this.url = url;
+    this.current = url;
     this.hostname = url.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(url.port || 80);
     // LIFO keeps the warmest sockets busy and lets the idle ones time out.
     this.agent = new Agent({ keepAlive: true, scheduling: 'lifo', noDelay: true });
-    const hosts = LOOPBACK_NAMES.includes(url.hostname) ? LOOPBACK_NAMES : [url.hostname];
-    this.origins = hosts.map((host) => `${url.protocol}//${host}${url.port === '' ? '' : `:${url.port}`}`);
+    this.originList = originsOf(url);
+  }
+
+  get url(): URL {
+    return this.current;
+  }
+
+  get port(): number {
+    return Number(this.current.port || 80);
+  }
+
+  /** Origins an absolute Location may name this upstream by; rewritten to the client's. */
+  get origins(): readonly string[] {
+    return this.originList;
+  }
+
+  /** The dev server took another port than planned (Vite does when its own is busy). */
+  moveTo(port: number): void {
+    const url = new URL(this.current);
+    url.port = String(port);
+    this.current = url;
+    this.originList = originsOf(url);
+    this.agent.destroy();
   }
 
   get state(): UpstreamState {

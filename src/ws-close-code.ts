@@ -1,7 +1,11 @@
 // Reads the close code of a WebSocket stream without re-framing it: the relay stays a byte pipe
 // (extensions and message sizes intact) and this only skips from frame header to frame header.
 
+import { randomBytes } from 'node:crypto';
+
 const OPCODE_CLOSE = 0x8;
+/** RFC 6455 §7.4.1: the endpoint is going away (server shutdown). */
+export const GOING_AWAY = 1001;
 /** RFC 6455 §7.1.5: a close frame without a status code. */
 export const NO_STATUS_RECEIVED = 1005;
 
@@ -10,6 +14,11 @@ export class CloseCodeReader {
   closeCode: number | undefined;
   private pending: Buffer | undefined;
   private skip = 0;
+
+  /** Between frames, with no close seen: a frame of our own can go in here without tearing one. */
+  get canInsertFrame(): boolean {
+    return this.closeCode === undefined && this.skip === 0 && this.pending === undefined;
+  }
 
   push(chunk: Buffer): void {
     if (this.closeCode !== undefined) return;
@@ -76,4 +85,11 @@ export class CloseCodeReader {
     this.skip = payloadLength;
     return headerLength;
   }
+}
+
+/** A close frame; masked when it goes to a server, as RFC 6455 §5.3 requires of clients. */
+export function closeFrame(code: number, masked: boolean): Buffer {
+  if (!masked) return Buffer.from([0x80 | OPCODE_CLOSE, 2, code >> 8, code & 0xff]);
+  const mask = randomBytes(4);
+  return Buffer.from([0x80 | OPCODE_CLOSE, 0x80 | 2, ...mask, (code >> 8) ^ mask[0]!, (code & 0xff) ^ mask[1]!]);
 }

@@ -15,6 +15,7 @@ export type OptionKind =
   | 'log-level'
   | 'log-format'
   | 'directory'
+  | 'command'
   | 'file';
 
 export interface OptionSpec {
@@ -40,6 +41,14 @@ export const OPTIONS = Object.freeze([
   { flag: 'reflex-backend-url', kind: 'url', valueName: 'URL', description: 'Reflex backend upstream, e.g. http://127.0.0.1:8002' },
   { flag: 'reflex-frontend-url', kind: 'url', valueName: 'URL', description: 'Reflex frontend dev server, e.g. http://127.0.0.1:3000' },
   { flag: 'frontend-dir', kind: 'directory', valueName: 'DIR', description: 'serve an exported Reflex build instead of a dev server' },
+  { flag: 'project', kind: 'directory', valueName: 'DIR', description: 'the project holding manage.py and rxconfig.py (or one level below)', defaultText: '.' },
+  { flag: 'django-port', kind: 'port', valueName: 'PORT', description: 'port for the Django it starts', defaultText: 'first free from 8001' },
+  { flag: 'reflex-backend-port', kind: 'port', valueName: 'PORT', description: 'port for the Reflex backend it starts', defaultText: 'first free from 8002' },
+  { flag: 'reflex-frontend-port', kind: 'port', valueName: 'PORT', description: 'port for the Reflex frontend it starts', defaultText: 'first free from 3000' },
+  { flag: 'django-cmd', kind: 'command', valueName: 'CMD', description: 'command that starts Django; {port} {public_url}', defaultText: '<python> manage.py runserver 127.0.0.1:{port}' },
+  { flag: 'reflex-cmd', kind: 'command', valueName: 'CMD', description: 'command that starts Reflex; {backend_port} {frontend_port} {public_url}', defaultText: 'reflex run --frontend-port {frontend_port} --backend-port {backend_port} --backend-host 127.0.0.1' },
+  { flag: 'no-supervise', kind: 'boolean', description: 'start nothing: every upstream must be given as a URL' },
+  { flag: 'kill-timeout', kind: 'ms', valueName: 'MS', description: 'grace between SIGTERM and SIGKILL when stopping children', defaultText: '5000' },
   { flag: 'port', kind: 'port', valueName: 'PORT', description: 'port to listen on (0: any free port)', defaultText: '8000' },
   { flag: 'host', kind: 'host', valueName: 'HOST', description: 'address to listen on', defaultText: '127.0.0.1' },
   { flag: 'public-url', kind: 'public-url', valueName: 'URL', description: 'the origin browsers use, told to Reflex and verify', defaultText: 'http://localhost:<port>' },
@@ -78,6 +87,7 @@ export interface ParsedValues {
   'log-level': LogLevel;
   'log-format': LogFormat;
   directory: string;
+  command: string;
   file: string;
 }
 
@@ -180,6 +190,10 @@ export const PARSERS: { readonly [K in OptionKind]: Parser<K> } = {
   },
   directory: (where, raw) => {
     if (typeof raw !== 'string' || raw.trim() === '') throw invalid(where, raw, 'a directory path');
+    return raw;
+  },
+  command: (where, raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') throw invalid(where, raw, 'a command line, such as "python manage.py runserver 127.0.0.1:{port}"');
     return raw;
   },
   file: (where, raw) => {

@@ -48,6 +48,15 @@ export interface ResolvedConfig {
   readonly logFormat: LogFormat;
   readonly configFile: string | undefined;
   readonly routeTable: RouteTable;
+  /** The project folder (manage.py and rxconfig.py there or one level below). */
+  readonly project: string;
+  readonly supervise: boolean;
+  readonly djangoPort: number | undefined;
+  readonly reflexBackendPort: number | undefined;
+  readonly reflexFrontendPort: number | undefined;
+  readonly djangoCmd: string | undefined;
+  readonly reflexCmd: string | undefined;
+  readonly killTimeoutMs: number;
 }
 
 export type FlagValues = Partial<Record<OptionFlag, string | string[] | boolean>>;
@@ -58,7 +67,7 @@ export interface ConfigInput {
   readonly cwd: string;
   readonly stdoutIsTTY: boolean;
   /** Django prefixes read from the project, asked only when nothing above discovery gives them. */
-  readonly discoverDjangoPrefixes?: () => Promise<readonly string[] | undefined>;
+  readonly discoverDjangoPrefixes?: (projectDir: string) => Promise<readonly string[] | undefined>;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -66,6 +75,7 @@ export const DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   holdTimeoutMs: 30_000,
   headersTimeoutMs: 30_000,
+  killTimeoutMs: 5_000,
   logLevel: 'info',
 } as const satisfies Partial<ResolvedConfig>);
 
@@ -151,8 +161,10 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
   }
   const frontendDir = frontendDirRaw === undefined ? undefined : checkDirectory(frontendDirRaw, input.cwd);
 
+  const project = resolvePath(input.cwd, pick('project', 'directory')?.value ?? '.');
   const djangoPrefixes =
-    pick('django-prefix', 'prefix-list') ?? (await discovered(input)) ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
+    pick('django-prefix', 'prefix-list') ??
+    (await discovered(input, project)) ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
   const extraReserved = pick('reserved-prefix', 'prefix-list');
   const backendPath = pick('reflex-backend-path', 'prefix')?.value;
   const reservedPrefixes = [
@@ -185,7 +197,21 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
       djangoWsPrefix,
       frontendIsDirectory: frontendDir !== undefined,
     },
+    project,
+    supervise: !(pick('no-supervise', 'boolean')?.value ?? false),
+    djangoPort: childPort('django-port', pick('django-port', 'port')?.value),
+    reflexBackendPort: childPort('reflex-backend-port', pick('reflex-backend-port', 'port')?.value),
+    reflexFrontendPort: childPort('reflex-frontend-port', pick('reflex-frontend-port', 'port')?.value),
+    djangoCmd: pick('django-cmd', 'command')?.value,
+    reflexCmd: pick('reflex-cmd', 'command')?.value,
+    killTimeoutMs: pick('kill-timeout', 'ms')?.value ?? DEFAULTS.killTimeoutMs,
   };
+}
+
+/** A child is told its port on the command line: "any free port" cannot be said there. */
+function childPort(flag: string, port: number | undefined): number | undefined {
+  if (port === 0) throw new RdpError('RDP_ERR_INVALID_OPTION', `--${flag}: 0 is not valid; expected a port from 1 to 65535 (leave it out to take the first free one)`);
+  return port;
 }
 
 function positive(flag: string, ms: number): number {
@@ -193,7 +219,7 @@ function positive(flag: string, ms: number): number {
   return ms;
 }
 
-async function discovered(input: ConfigInput): Promise<Picked<string[]> | undefined> {
-  const prefixes = await input.discoverDjangoPrefixes?.();
+async function discovered(input: ConfigInput, project: string): Promise<Picked<string[]> | undefined> {
+  const prefixes = await input.discoverDjangoPrefixes?.(project);
   return prefixes === undefined || prefixes.length === 0 ? undefined : { value: [...prefixes], source: 'discovery' };
 }

@@ -1,27 +1,10 @@
 // `routes`: the routing table in force, or where given paths go, with the same config loading as
 // the server so what it prints is what the server does.
 import { resolveConfig } from '../../config/resolve.js';
+import { discoverInProject } from '../../discover.js';
 import { RdpError } from '../../errors.js';
-import { describeRoutes, explainPath, type PathReport, RULE_NAMES, type RoutesReport } from '../../routes-report.js';
+import { describeRoutes, explainPath, type PathReport, routesTableText } from '../../routes-report.js';
 import type { Command } from '../context.js';
-
-function tableText(report: RoutesReport): string {
-  const prefixLines = (entries: RoutesReport['djangoPrefixes']): string[] =>
-    entries.map((entry) => `    ${entry.prefix.padEnd(28)} ${entry.source}`);
-  const frontend = report.upstreams.frontend ?? '(not set)';
-  return [
-    'Routing table (first matching row wins; paths are percent-decoded, prefixes segment-bounded and case-sensitive):',
-    ...Object.entries(RULE_NAMES).map(([rule, name]) => `  ${rule}  ${name}`),
-    '',
-    `  Reflex backend  ${report.upstreams.reflex ?? '(not set)'}`,
-    ...prefixLines(report.reflexPrefixes),
-    `  Django          ${report.upstreams.django ?? '(not set)'}`,
-    ...prefixLines(report.djangoPrefixes),
-    ...(report.djangoWsPrefix === null ? [] : [`  Django WebSockets under ${report.djangoWsPrefix}`]),
-    `  Frontend        ${frontend}${report.frontendKind === 'directory' ? ' (build directory: upgrades get 404)' : ''}`,
-    '',
-  ].join('\n');
-}
 
 function pathText(report: PathReport): string {
   const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
@@ -47,13 +30,24 @@ export const command: Command = {
         throw new RdpError('RDP_ERR_INVALID_OPTION', `PATH: ${JSON.stringify(path)} is not valid; expected a request path starting with "/", such as /admin/`);
       }
     }
-    const config = await resolveConfig({ flags, env: context.env, cwd: context.cwd, stdoutIsTTY: false });
+    const config = await resolveConfig({
+      flags,
+      env: context.env,
+      cwd: context.cwd,
+      stdoutIsTTY: false,
+      discoverDjangoPrefixes: async (projectDir) => {
+        const discovery = await discoverInProject(projectDir, context.env);
+        if (discovery?.error !== undefined) context.stderr.write(`reflex-django-proxy: django prefix discovery failed, using the defaults: ${discovery.error}\n`);
+        for (const warning of discovery?.warnings ?? []) context.stderr.write(`reflex-django-proxy: ${warning}; add --django-prefix for it\n`);
+        return discovery?.prefixes;
+      },
+    });
     const upgrade = own.ws === true;
     const paths = positionals.map((path) => explainPath(config, method, path, upgrade));
     if (own.json === true) {
       context.stdout.write(`${JSON.stringify(paths.length > 0 ? { paths } : describeRoutes(config), null, 2)}\n`);
     } else {
-      context.stdout.write(paths.length > 0 ? `${paths.map(pathText).join('\n')}\n` : tableText(describeRoutes(config)));
+      context.stdout.write(paths.length > 0 ? `${paths.map(pathText).join('\n')}\n` : routesTableText(describeRoutes(config)));
     }
     return 0;
   },
