@@ -5,8 +5,9 @@ import { type IncomingMessage, request, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ProxyAnswer, proxyAnswer } from './error-page.js';
-import { RdpError } from './errors.js';
+import { RdpError, statusFor } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { RecentUpgrades } from './recent-upgrades.js';
 import { AttemptError, dispatch, type Upstream } from './upstreams.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
@@ -25,6 +26,7 @@ export interface UpgradeForwarder {
   readonly openCount: number;
   /** Shutdown: a 1001 close frame to both sides where one fits between frames, then the end. */
   closeAll(): Promise<void>;
+  readonly recent: RecentUpgrades;
 }
 
 function headBlock(status: number, statusMessage: string | undefined, headers: readonly string[]): string {
@@ -48,6 +50,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
   const { logger, trustProxy, holdTimeoutMs } = options;
   /** Each open relay's way to say "going away", resolving once both of its sockets are closed. */
   const open = new Set<() => Promise<void>>();
+  const recent = new RecentUpgrades();
 
   /** `heads`: bytes each side sent along with the handshake, already written across by forward(). */
   function relay(req: IncomingMessage, client: Duplex, upstreamSocket: Duplex, upstream: Upstream, target: string, heads: { client: Buffer; upstream: Buffer }): void {
@@ -175,6 +178,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
           client.write(headBlock(101, response.statusMessage, responseHeaders));
           if (upstreamHead.length > 0) client.write(upstreamHead);
           if (head.length > 0) upstreamSocket.write(head);
+          recent.add(req, target, upstream.name, 101);
           relay(req, client, upstreamSocket, upstream, target, { client: head, upstream: upstreamHead });
         });
         upstreamRequest.once('response', (response) => {
@@ -189,6 +193,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
           const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, clientOrigin(req, trustProxy));
           client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
           response.pipe(client);
+          recent.add(req, target, upstream.name, response.statusCode ?? 502);
           logger.info({ path: target, target: upstream.name, statusCode: response.statusCode }, 'websocket refused by upstream');
         });
         upstreamRequest.end();
@@ -201,6 +206,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
         return;
       }
       logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
+      recent.add(req, target, upstream.name, statusFor(error.code));
       writeRawAnswer(
         client,
         proxyAnswer(error.code, error.message, req.headers.accept, {
@@ -212,6 +218,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
 
   return {
     forward,
+    recent,
     get openCount() {
       return open.size;
     },

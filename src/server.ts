@@ -12,6 +12,7 @@ import { type ErrorCode, RdpError } from './errors.js';
 import { createHttpForwarder } from './forward-http.js';
 import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './forward-upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
+import type { RecentUpgrades } from './recent-upgrades.js';
 import { describeRoutes } from './routes-report.js';
 import { createStaticHandler } from './static-dir.js';
 import { Upstream } from './upstreams.js';
@@ -87,7 +88,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
     },
   });
-  registerStatusRoutes(app, config, upstreams);
+  registerStatusRoutes(app, config, upstreams, upgrades.recent);
 
   const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
     accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
@@ -167,7 +168,12 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   };
 }
 
-function registerStatusRoutes(app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>, config: ResolvedConfig, upstreams: ReadonlyMap<UpstreamName, Upstream>): void {
+function registerStatusRoutes(
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>,
+  config: ResolvedConfig,
+  upstreams: ReadonlyMap<UpstreamName, Upstream>,
+  recentUpgrades: RecentUpgrades,
+): void {
   app.get('/__rdp/health', async (_request, reply) => {
     const states = await Promise.all(
       [...upstreams.values()].map(async (upstream) => {
@@ -180,4 +186,5 @@ function registerStatusRoutes(app: FastifyInstance<Server, IncomingMessage, Serv
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
   });
   app.get('/__rdp/routes', async () => describeRoutes(config));
+  app.get('/__rdp/upgrades', async () => ({ upgrades: recentUpgrades.list() }));
 }

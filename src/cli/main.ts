@@ -9,11 +9,15 @@ import { helpText } from './help.js';
 const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
   start: () => import('./commands/start.js'),
   routes: () => import('./commands/routes.js'),
+  doctor: () => import('./commands/doctor.js'),
+  verify: () => import('./commands/verify.js'),
 };
 
 const SUMMARIES = [
   { name: 'start', summary: 'run the proxy (the default command)' },
   { name: 'routes', summary: 'print the routing table, or where paths go' },
+  { name: 'doctor', summary: 'read the settings for what breaks one-origin sessions' },
+  { name: 'verify', summary: 'prove same-origin sessions work through a running proxy' },
 ];
 
 export function version(): string {
@@ -51,6 +55,11 @@ export async function run(argv: readonly string[], context: CliContext): Promise
 }
 
 export async function runMain(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `routes | head`: a reader that has gone is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const code = await run(argv, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
   process.exitCode = code;
   // Servers and pending timers must not keep a finished command alive.
