@@ -1,11 +1,11 @@
 // Forwards one plain HTTP request to the upstream router.ts chose (routing.md §3–4): raw target and
 // Host unchanged, bodies streamed both ways with no cap, and the hold/retry rules of dispatch().
-import { type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { proxyAnswer } from './error-page.js';
 import { RdpError } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { AttemptError, dispatch, type Upstream } from './upstreams.js';
+import { dispatch, openRequest, type Upstream } from './upstreams.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -36,18 +36,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
         let bodySent = false;
-        const upstreamRequest = request({
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: target,
-          headers,
-          agent: upstream.agent,
-        });
-        const onClientGone = (): void => {
-          upstreamRequest.destroy();
-        };
-        clientGone.signal.addEventListener('abort', onClientGone, { once: true });
+        const { request: upstreamRequest, settle, fail } = openRequest(upstream, req.method ?? 'GET', target, headers, clientGone.signal);
         upstreamRequest.once('socket', (socket) => {
           if (!withBody) return;
           // Only a connected socket gets the body: a refused connection then consumed nothing,
@@ -60,15 +49,9 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
           else sendBody();
         });
         if (!withBody) upstreamRequest.end();
-        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
-          clientGone.signal.removeEventListener('abort', onClientGone);
-          reject(new AttemptError(error, bodySent));
-        });
+        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, bodySent)));
         upstreamRequest.once('response', (upstreamResponse) => {
-          clientGone.signal.removeEventListener('abort', onClientGone);
-          upstreamRequest.removeAllListeners('error');
-          // A later error is the response stream's, handled below; never an unhandled 'error'.
-          upstreamRequest.on('error', () => {});
+          settle();
           relayResponse(upstreamResponse);
           resolve();
         });

@@ -1,14 +1,14 @@
 // Our own WebSocket relay (routing.md §3): the client gets 101 only after the upstream's 101, with
 // every handshake header, offered subprotocol and extension passed through; then a raw byte pipe
 // both ways, so permessage-deflate and message sizes are never touched.
-import { type IncomingMessage, request, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ProxyAnswer, proxyAnswer } from './error-page.js';
 import { RdpError, statusFor } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { RecentUpgrades } from './recent-upgrades.js';
-import { AttemptError, dispatch, type Upstream } from './upstreams.js';
+import { dispatch, openRequest, type Upstream } from './upstreams.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
 /** How long the sides of a closing relay get to finish their close handshake. */
@@ -139,28 +139,12 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
 
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
-        const upstreamRequest = request({
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: target,
-          headers,
-          agent: upstream.agent,
-        });
-        const abort = (): void => {
-          upstreamRequest.destroy();
-        };
-        clientGone.signal.addEventListener('abort', abort, { once: true });
+        const { request: upstreamRequest, settle, fail } = openRequest(upstream, req.method ?? 'GET', target, headers, clientGone.signal);
         const settled = (): void => {
-          clientGone.signal.removeEventListener('abort', abort);
-          upstreamRequest.removeAllListeners('error');
-          upstreamRequest.on('error', () => {});
+          settle();
           resolve();
         };
-        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
-          clientGone.signal.removeEventListener('abort', abort);
-          reject(new AttemptError(error, false));
-        });
+        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
         upstreamRequest.once('upgrade', (response, upstreamSocket: Duplex, upstreamHead: Buffer) => {
           settled();
           client.removeListener('close', onEarlyClose);
