@@ -15,6 +15,40 @@ out = {"prefixes": [], "warnings": [], "settings": {}}
 def add(prefix):
     if prefix not in out["prefixes"]:
         out["prefixes"].append(prefix)
+def locate_settings(module, wanted):
+    # For doctor: the line assigning each setting, in the settings module or a module it star-imports
+    # (split settings), the last assignment winning as it does when Python runs the file.
+    import ast, importlib.util
+    found, seen = {}, set()
+    def visit(name):
+        spec = importlib.util.find_spec(name)
+        path = spec.origin if spec is not None else None
+        if not path or not path.endswith(".py") or path in seen:
+            return None
+        seen.add(path)
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read(), path)
+        package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+        def block(nodes):
+            for node in nodes:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+                    try:
+                        visit(importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level else node.module)
+                    except Exception:
+                        pass
+                    continue
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+                for target in targets:
+                    for leaf in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                        if isinstance(leaf, ast.Name) and leaf.id in wanted:
+                            found[leaf.id] = {"file": path, "line": node.lineno}
+                for field in ("body", "handlers", "orelse", "finalbody"):
+                    block(getattr(node, field, None) or [])
+        block(tree.body)
+        return path
+    return visit(module), found
 try:
     sys.path.insert(0, os.getcwd())
     if not os.environ.get("DJANGO_SETTINGS_MODULE"):
@@ -84,6 +118,10 @@ try:
     names = [name for name in dir(settings) if name.isupper() and (name.startswith(("SESSION_COOKIE_", "CSRF_", "CORS_", "SECURE_")) or name in ("ALLOWED_HOSTS", "USE_X_FORWARDED_HOST", "DEBUG", "INSTALLED_APPS", "MIDDLEWARE", "STATIC_URL", "MEDIA_URL", "ROOT_URLCONF"))]
     out["settings"] = {name: getattr(settings, name) for name in names}
     out["settingsModule"] = os.environ.get("DJANGO_SETTINGS_MODULE")
+    try:
+        out["settingsFile"], out["settingLines"] = locate_settings(out["settingsModule"], set(names))
+    except Exception:
+        pass
 except BaseException as error:
     import traceback
     out["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -95,6 +133,9 @@ export interface DjangoFacts {
   readonly warnings: readonly string[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly settingsModule?: string;
+  /** The settings module's file, and where each setting in `settings` is assigned (for doctor). */
+  readonly settingsFile?: string;
+  readonly settingLines?: Readonly<Record<string, { readonly file: string; readonly line: number }>>;
   /** The Python error when Django could not be set up; prefixes are then empty. */
   readonly error?: string;
 }

@@ -24,6 +24,7 @@ export const ERRORS = Object.freeze({
   RDP_ERR_LISTEN: { exitCode: EXIT_FAILURE, summary: 'the proxy cannot listen on its address (port taken, no permission)' },
   RDP_ERR_PORT_IN_USE: { exitCode: EXIT_FAILURE, summary: "a child's port is taken, or no free port was found near the default" },
   RDP_ERR_CHILD_FAILED: { exitCode: EXIT_FAILURE, summary: 'a supervised command cannot start, or exits before it is ready' },
+  RDP_ERR_DJANGO_SETTINGS: { exitCode: EXIT_FAILURE, summary: "doctor cannot load the Django settings with the project's interpreter" },
   RDP_ERR_BAD_REQUEST: { status: 400, summary: 'a request the HTTP parser refused (malformed line or header, conflicting lengths)' },
   RDP_ERR_BAD_TARGET: { status: 400, summary: 'a request target that is neither a path nor an absolute http URL' },
   RDP_ERR_STATUS_FORBIDDEN: { status: 403, summary: '/__rdp/ asked by a non-loopback client without --expose-status' },

@@ -1,0 +1,73 @@
+// rxconfig.py keywords that send the browser elsewhere or make Reflex's servers refuse the public
+// origin. A keyword that is not a literal cannot be judged statically: it is a warning saying so.
+import { type Finding, fixAt, type Location, type Severity } from './finding.js';
+import { socketOriginsAdmit, viteAdmitsHost } from './hosts.js';
+import { pythonRepr } from './python-repr.js';
+import type { DoctorInput, PublicOrigin, RxconfigInput } from './rules.js';
+
+export type RxconfigRule = (rx: RxconfigInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
+
+function keywordFinding(rx: RxconfigInput, severity: Severity, keyword: string, why: string, change: string): Finding {
+  const given = rx.keywords[keyword];
+  const location: Location = { file: rx.file, line: given?.line ?? rx.callLine };
+  return {
+    severity,
+    source: 'rxconfig',
+    setting: keyword,
+    value: given?.literal === true ? given.value : null,
+    valueText: given === undefined ? 'not set' : given.literal ? pythonRepr(given.value) : given.source,
+    why,
+    fix: fixAt(location, change),
+    location,
+  };
+}
+
+function notLiteral(rx: RxconfigInput, keyword: string, mustBe: string, change: string): Finding {
+  return keywordFinding(rx, 'warning', keyword, `not a literal, so it cannot be checked without running it: it must ${mustBe}`, change);
+}
+
+function originOf(value: string): string | undefined {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+const apiUrl: RxconfigRule = (rx, origin) => {
+  const given = rx.keywords.api_url;
+  if (given === undefined) return [];
+  const change = `delete api_url=${given.source} and let REFLEX_API_URL=${origin.origin} set it (the proxy sets it for the Reflex it starts)`;
+  if (!given.literal) return [notLiteral(rx, 'api_url', `evaluate to ${origin.origin}, or the browser's socket goes to another origin without the session cookie`, change)];
+  const pinned = typeof given.value === 'string' ? originOf(given.value) : undefined;
+  if (pinned === origin.origin) return [];
+  return [
+    keywordFinding(rx, 'error', 'api_url', `wherever REFLEX_API_URL is not set, the browser's /_event socket and uploads go to ${pinned ?? pythonRepr(given.value)}, not ${origin.origin}, and the session cookie does not go with them`, change),
+  ];
+};
+
+const corsAllowedOrigins: RxconfigRule = (rx, origin) => {
+  const given = rx.keywords.cors_allowed_origins;
+  if (given === undefined) return [];
+  const change = `add ${pythonRepr(origin.origin)} to cors_allowed_origins (or delete the keyword: Reflex's default ['*'] admits it)`;
+  if (!given.literal) return [notLiteral(rx, 'cors_allowed_origins', `admit ${origin.origin}, or Reflex's Socket.IO server refuses the page's handshake`, change)];
+  if (socketOriginsAdmit(given.value, origin.origin)) return [];
+  const entries = Array.isArray(given.value) ? given.value : [given.value];
+  const nearly = entries.some((entry) => typeof entry === 'string' && entry.replace(/\/+$/, '').toLowerCase() === origin.origin.toLowerCase());
+  const exact = nearly ? ` (the comparison is exact: no trailing slash, ${origin.origin} as the browser writes it)` : '';
+  return [keywordFinding(rx, 'error', 'cors_allowed_origins', `Reflex's Socket.IO server refuses a handshake whose Origin is not listed: ${origin.origin} gets 400 "Not an accepted origin" and the page never connects${exact}`, change)];
+};
+
+const viteAllowedHosts: RxconfigRule = (rx, origin, input) => {
+  if (input.frontendIsDirectory) return [];
+  const given = rx.keywords.vite_allowed_hosts;
+  if (given !== undefined && !given.literal) {
+    if (viteAdmitsHost(origin.host, false, input.viteExtraHost)) return [];
+    return [notLiteral(rx, 'vite_allowed_hosts', `list ${pythonRepr(origin.host)} (or be True), or Vite answers 403 to the proxied page`, `make it a list holding ${pythonRepr(origin.host)}`)];
+  }
+  if (viteAdmitsHost(origin.host, given?.value ?? false, input.viteExtraHost)) return [];
+  const change = given === undefined ? `add vite_allowed_hosts=[${pythonRepr(origin.host)}] to the Config(...) call` : `add ${pythonRepr(origin.host)} to vite_allowed_hosts`;
+  return [keywordFinding(rx, 'error', 'vite_allowed_hosts', `the proxy keeps the browser's Host, and Vite answers 403 "Blocked request. This host (\"${origin.host}\") is not allowed": only localhost and IP addresses pass unless listed`, change)];
+};
+
+export const RXCONFIG_RULES: readonly RxconfigRule[] = Object.freeze([apiUrl, corsAllowedOrigins, viteAllowedHosts]);
