@@ -2,7 +2,7 @@
 // killed as a group — dev servers fork (Django's autoreloader, Vite's workers), so killing the
 // leader alone leaves orphans behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { isGroupAlive, stopGroup } from '../../src/supervisor/process-group.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,11 +81,7 @@ export function spawnManaged(name: string, cmd: string, args: string[], opts: Sp
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 3000) =>
     (stopping ??= (async () => {
-      signalGroup(pid, 'SIGTERM');
-      if (!(await waitGroupGone(pid, graceMs))) {
-        signalGroup(pid, 'SIGKILL');
-        await waitGroupGone(pid, 2000);
-      }
+      await stopGroup(pid, graceMs);
       await Promise.race([exited, sleep(500)]);
       reaper().release(pid);
     })());
@@ -101,49 +97,8 @@ export function spawnManaged(name: string, cmd: string, args: string[], opts: Sp
   };
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
 /** True while some non-zombie process is in the group (zombies may wait for a lazy reaper). */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised command: state, ppid, pgrp, ...
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    } catch {
-      // The process vanished while we looked.
-    }
-  }
-  return false;
-}
-
-async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (groupAlive(pgid)) {
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-  return true;
-}
+export const groupAlive = isGroupAlive;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
