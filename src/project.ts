@@ -1,7 +1,7 @@
 // Finding the team's Django and Reflex apps and the interpreters that run them (upstreams.md): the
 // directory itself or one level below, the project's own venv before anything on PATH.
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { RdpError } from './errors.js';
 
 export interface Project {
@@ -97,7 +97,13 @@ export function detectProject(options: DetectOptions): Project {
   const venvReflex = venvs.map((venv) => join(venv, 'bin', 'reflex'));
   const reflex = venvReflex.find(isExecutable) ?? onPath('reflex', options.env);
   if (options.needReflex && !options.reflexCommandGiven && reflex === undefined) {
-    const looked = venvReflex.map((path) => relative(root, path) || path).join(', ');
+    // Inside the project a relative path reads best; $VIRTUAL_ENV elsewhere is named as it is.
+    const looked = venvReflex
+      .map((path) => {
+        const inside = relative(root, path);
+        return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? path : inside;
+      })
+      .join(', ');
     throw new RdpError(
       'RDP_ERR_PROJECT',
       `no reflex executable: looked in ${looked} and on PATH; install Reflex in the project's venv, or give --reflex-cmd, or --reflex-backend-url and --reflex-frontend-url for a running Reflex`,

@@ -3,6 +3,7 @@
 // whose connection closed before any response byte, and otherwise fail with a typed error.
 import { Agent, type ClientRequest, request } from 'node:http';
 import { connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { RdpError } from './errors.js';
 import type { Upstream as UpstreamName } from './router.js';
 
@@ -23,6 +24,8 @@ const PROBE_MAX_INTERVAL_MS = 500;
 const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** The connection died before a response byte (a keep-alive socket of a process that is gone). */
 const CLOSED_EARLY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** How long a process that reset a fresh connection gets to finish going away before we look again. */
+const GOING_AWAY_PAUSE_MS = 100;
 
 function originsOf(url: URL): string[] {
   const hosts = LOOPBACK_NAMES.includes(url.hostname) ? LOOPBACK_NAMES : [url.hostname];
@@ -83,6 +86,11 @@ export class Upstream {
 
   get logTail(): readonly string[] {
     return this.process?.logTail() ?? [];
+  }
+
+  /** Its supervisor gave up on it (or stopped it): nothing will come back to wait for. */
+  get isDownForGood(): boolean {
+    return this.process?.state === 'down';
   }
 
   reportProcess(report: ProcessReport): void {
@@ -148,6 +156,11 @@ export class Upstream {
     this.probing = false;
   }
 
+  /** Closes the keep-alive sockets not in use; requests in flight keep theirs. */
+  dropIdleSockets(): void {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+
   close(): void {
     this.agent.destroy();
     for (const waiter of [...this.waiters]) waiter.resolve(false);
@@ -207,11 +220,13 @@ export interface DispatchPolicy {
 
 /**
  * Runs `attempt` until the upstream responds: holds while connections are refused, retries once an
- * idempotent request whose connection closed early, and throws RDP_ERR_UPSTREAM_UNAVAILABLE (503) or
+ * idempotent request whose connection closed early (and holds it if it closes early again because
+ * the process was going away), and throws RDP_ERR_UPSTREAM_UNAVAILABLE (503) or
  * RDP_ERR_UPSTREAM_FAILED (502) otherwise. `attempt` resolves once a response has begun.
  */
 export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attempt: () => Promise<void>): Promise<void> {
   let retried = false;
+  let heldAfterGoingAway = false;
   let deadline: number | undefined;
   for (;;) {
     try {
@@ -222,8 +237,24 @@ export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attem
       if (!(error instanceof AttemptError)) throw error;
       if (policy.signal.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
       const code = error.code ?? '';
-      if (REFUSED_CODES.has(code) && !error.bodySent) {
+      const closedEarly = CLOSED_EARLY_CODES.has(code) && policy.idempotent && !error.bodySent;
+      if (closedEarly && !retried) {
+        retried = true;
+        // The other idle sockets died with the same process, but their close may not have been read
+        // yet (same tick): the one retry must go out on a fresh connection, not on one of them.
+        upstream.dropIdleSockets();
+        continue;
+      }
+      // Closed early again: a process going away (a reloading Django worker) still accepts
+      // connections for a few milliseconds, then refuses. Only then is it worth holding for it; an
+      // upstream that keeps accepting and dropping this request gets its 502.
+      const wentAway = closedEarly && !heldAfterGoingAway && (await refusesAfterPause(upstream, policy.signal));
+      if (wentAway) heldAfterGoingAway = true;
+      if ((REFUSED_CODES.has(code) && !error.bodySent) || wentAway) {
         upstream.markDown();
+        if (upstream.isDownForGood) {
+          throw new RdpError('RDP_ERR_UPSTREAM_UNAVAILABLE', `${upstream.name} at ${upstream.url.origin} is down and will not be restarted: see its last log lines`, { cause: error });
+        }
         deadline ??= Date.now() + policy.holdTimeoutMs;
         if (await upstream.waitUntilReachable(deadline, policy.signal)) continue;
         if (policy.signal.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
@@ -233,11 +264,17 @@ export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attem
           { cause: error },
         );
       }
-      if (CLOSED_EARLY_CODES.has(code) && policy.idempotent && !error.bodySent && !retried) {
-        retried = true;
-        continue;
-      }
       throw new RdpError('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} at ${upstream.url.origin} failed: ${code || error.message}`, { cause: error });
     }
   }
+}
+
+/** After GOING_AWAY_PAUSE_MS, true when the upstream refuses connections (false if aborted meanwhile). */
+async function refusesAfterPause(upstream: Upstream, signal: AbortSignal): Promise<boolean> {
+  try {
+    await delay(GOING_AWAY_PAUSE_MS, undefined, { signal });
+  } catch {
+    return false;
+  }
+  return !(await upstream.probe());
 }

@@ -217,8 +217,7 @@ t.test('pretty mode: one human line per request', async (t) => {
       if (proc.hasExited() || Date.now() > deadline) throw new Error(`no ${what} in the output:\n${proc.output()}`);
     }
   };
-  const url = (await waitFor(/url: "(http:\/\/127\.0\.0\.1:\d+)"/, 'listening url'))[1]!;
-  t.match(proc.output(), /proxy listening/);
+  const url = (await waitFor(/proxy listening on (http:\/\/127\.0\.0\.1:\d+) — open http:\/\/localhost:\d+/, 'listening line'))[1]!;
 
   t.equal((await request(`${url}/admin/pretty?q=1`, { timeoutMs: 5000 })).status, 200);
   t.equal((await request(`${url}/nowhere`, { method: 'PUT', body: '', timeoutMs: 5000 })).status, 405);

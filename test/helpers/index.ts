@@ -5,3 +5,4 @@ export * from './django.js';
 export * from './reflex.js';
 export * from './vite.js';
 export * from './proxy.js';
+export * from './project.js';
