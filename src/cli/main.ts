@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   routes: () => import('./commands/routes.js'),
   doctor: () => import('./commands/doctor.js'),
   verify: () => import('./commands/verify.js'),
+  export: () => import('./commands/export.js'),
 };
 
 const SUMMARIES = [
@@ -18,6 +19,7 @@ const SUMMARIES = [
   { name: 'routes', summary: 'print the routing table, or where paths go' },
   { name: 'doctor', summary: 'read the settings for what breaks one-origin sessions' },
   { name: 'verify', summary: 'prove same-origin sessions work through a running proxy' },
+  { name: 'export', summary: 'write the routing table as an nginx or Caddy configuration' },
 ];
 
 export function version(): string {

@@ -1,0 +1,77 @@
+// An exported build as the frontend (--frontend-dir): the proxy, nginx and Caddy look a path up in
+// reflex-django's order (<path>, <path>.html, <path>/index.html, then index.html) and answer the
+// same file; OPTIONS gets 204 with Allow, other methods 405, a WebSocket outside Reflex 404.
+import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { exportConfig, startCaddy, startNginx } from './helpers/edge-servers.js';
+import { freePort, startProxy, tempDir } from './helpers/index.js';
+import { type Answer, send, startRecorder } from './helpers/recorder.js';
+
+const FILES: Readonly<Record<string, string>> = {
+  'index.html': 'file:index.html',
+  'about.html': 'file:about.html',
+  'docs/index.html': 'file:docs/index.html',
+  'assets/app.js': 'file:assets/app.js',
+};
+
+interface Row {
+  readonly method?: string;
+  readonly target: string;
+  readonly upgrade?: boolean;
+  /** The file served, an upstream, or a status. */
+  readonly expect: string | number;
+}
+
+const ROWS: readonly Row[] = [
+  { target: '/', expect: 'file:index.html' },
+  { target: '/about', expect: 'file:about.html' },
+  { target: '/about/', expect: 'file:about.html' },
+  { target: '/about.html', expect: 'file:about.html' },
+  { target: '/%61bout', expect: 'file:about.html' },
+  { target: '/docs', expect: 'file:docs/index.html' },
+  { target: '/docs/', expect: 'file:docs/index.html' },
+  { target: '/assets/app.js?v=1', expect: 'file:assets/app.js' },
+  { target: '/some/client/route', expect: 'file:index.html' },
+  { method: 'HEAD', target: '/about', expect: 200 },
+  { method: 'OPTIONS', target: '/about', expect: 204 },
+  { method: 'POST', target: '/about', expect: 405 },
+  { target: '/', upgrade: true, expect: 404 },
+  { target: '/_event/?EIO=4&transport=websocket', upgrade: true, expect: 'reflex' },
+  { target: '/admin/', expect: 'django' },
+];
+
+function outcomeOf(answer: Answer): string | number {
+  if (answer.upstream !== undefined) return answer.upstream;
+  if (answer.status === 200 && answer.body.startsWith('file:')) return answer.body;
+  return answer.status;
+}
+
+const dir = await tempDir(t, 'rdp-static-');
+const build = join(dir, 'build');
+for (const [file, content] of Object.entries(FILES)) {
+  await mkdir(join(build, file, '..'), { recursive: true });
+  await writeFile(join(build, file), content);
+}
+// nginx's workers run as `nobody` when nginx starts as root.
+for (const folder of [dir, build, join(build, 'docs'), join(build, 'assets')]) await chmod(folder, 0o755);
+const django = await startRecorder(t, 'django');
+const reflex = await startRecorder(t, 'reflex');
+const settings = ['--django-url', django.url, '--reflex-backend-url', reflex.url, '--frontend-dir', build];
+
+const nginxPort = await freePort();
+const nginx = await startNginx(t, await exportConfig('nginx', [...settings, '--port', String(nginxPort)], dir), nginxPort);
+const caddyPort = await freePort();
+const caddy = await startCaddy(t, await exportConfig('caddy', [...settings, '--port', String(caddyPort)], dir), caddyPort);
+const proxy = await startProxy(t, settings);
+
+for (const [name, port] of Object.entries({ proxy: proxy.port, nginx: nginx.port, caddy: caddy.port })) {
+  t.test(`${name}: the build directory is served in reflex-django's lookup order`, async (t) => {
+    for (const row of ROWS) {
+      const answer = await send(port, row.target, { method: row.method, upgrade: row.upgrade });
+      const label = `${name}: ${row.upgrade === true ? 'WebSocket ' : ''}${row.method ?? 'GET'} ${row.target}`;
+      t.equal(outcomeOf(answer), row.expect, label);
+      if (row.expect === 204 || row.expect === 405) t.equal(answer.headers.allow, 'GET, HEAD, OPTIONS', `${label} Allow`);
+    }
+  });
+}
