@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { ResolvedConfig } from './config/resolve.js';
+import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { type ProxyAnswer, proxyAnswer } from './error-page.js';
 import { type ErrorCode, RdpError } from './errors.js';
 import { createHttpForwarder } from './forward-http.js';
@@ -37,11 +37,7 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
-  const missing = [
-    config.djangoUrl === undefined ? '--django-url' : undefined,
-    config.reflexBackendUrl === undefined ? '--reflex-backend-url' : undefined,
-    config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
-  ].filter((flag) => flag !== undefined);
+  const missing = missingUpstreamFlags(config);
   if (missing.length > 0) {
     throw new RdpError('RDP_ERR_MISSING_OPTION', `missing ${missing.join(', ')}: with --no-supervise every upstream is given as a URL, e.g. --django-url http://127.0.0.1:8001`);
   }

@@ -223,3 +223,12 @@ async function discovered(input: ConfigInput, project: string): Promise<Picked<s
   const prefixes = await input.discoverDjangoPrefixes?.(project);
   return prefixes === undefined || prefixes.length === 0 ? undefined : { value: [...prefixes], source: 'discovery' };
 }
+
+/** The upstream flags a config lacks, for the commands that need every upstream's address. */
+export function missingUpstreamFlags(config: ResolvedConfig): string[] {
+  return [
+    config.djangoUrl === undefined ? '--django-url' : undefined,
+    config.reflexBackendUrl === undefined ? '--reflex-backend-url' : undefined,
+    config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
+  ].filter((flag) => flag !== undefined);
+}

@@ -1,7 +1,7 @@
 // What an exported nginx or Caddy configuration must do, computed once from the resolved config
 // and — for every prefix — asked of router.ts itself, so the exported routing cannot drift from
 // the contract the proxy follows. The renderers only spell the plan in their server's language.
-import type { ResolvedConfig, SourcedPrefix } from '../config/resolve.js';
+import { missingUpstreamFlags, type ResolvedConfig, type SourcedPrefix } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
 import { type Decision, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
 import { type Difference, differencesFor, type ExportServer } from './differences.js';
@@ -74,11 +74,7 @@ function addressOf(url: URL): UpstreamAddress {
 
 /** The upstreams' addresses are what the exported file connects to: without them it cannot be written. */
 function requireUpstreams(config: ResolvedConfig): ExportPlan['upstreams'] {
-  const missing = [
-    config.djangoUrl === undefined ? '--django-url' : undefined,
-    config.reflexBackendUrl === undefined ? '--reflex-backend-url' : undefined,
-    config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
-  ].filter((flag) => flag !== undefined);
+  const missing = missingUpstreamFlags(config);
   if (missing.length > 0) {
     throw new RdpError(
       'RDP_ERR_MISSING_OPTION',

@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { resolveConfig } from '../../config/resolve.js';
 import { envNameOf, OPTIONS } from '../../config/options.js';
-import { discoverInProject } from '../../discover.js';
 import { RdpError } from '../../errors.js';
 import { renderCaddy } from '../../export/caddy.js';
 import type { ExportServer } from '../../export/differences.js';
@@ -12,6 +11,7 @@ import { renderNginx } from '../../export/nginx.js';
 import { planExport } from '../../export/plan.js';
 import type { FlagValues } from '../../config/resolve.js';
 import type { CliContext, Command } from '../context.js';
+import { discoveryReportedOn } from '../discovery.js';
 import { version } from '../main.js';
 
 const RENDERERS: Readonly<Record<ExportServer, typeof renderNginx>> = { nginx: renderNginx, caddy: renderCaddy };
@@ -60,12 +60,7 @@ export const command: Command = {
       env: context.env,
       cwd: context.cwd,
       stdoutIsTTY: false,
-      discoverDjangoPrefixes: async (projectDir) => {
-        const discovery = await discoverInProject(projectDir, context.env);
-        if (discovery?.error !== undefined) context.stderr.write(`reflex-django-proxy: django prefix discovery failed, using the defaults: ${discovery.error}\n`);
-        for (const warning of discovery?.warnings ?? []) context.stderr.write(`reflex-django-proxy: ${warning}; add --django-prefix for it\n`);
-        return discovery?.prefixes;
-      },
+      discoverDjangoPrefixes: discoveryReportedOn(context),
     });
     const fromEnvironment = environmentLines(context.env);
     const provenance = [

@@ -1,10 +1,10 @@
 // `routes`: the routing table in force, or where given paths go, with the same config loading as
 // the server so what it prints is what the server does.
 import { resolveConfig } from '../../config/resolve.js';
-import { discoverInProject } from '../../discover.js';
 import { RdpError } from '../../errors.js';
 import { describeRoutes, explainPath, type PathReport, routesTableText } from '../../routes-report.js';
 import type { Command } from '../context.js';
+import { discoveryReportedOn } from '../discovery.js';
 
 function pathText(report: PathReport): string {
   const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
@@ -35,12 +35,7 @@ export const command: Command = {
       env: context.env,
       cwd: context.cwd,
       stdoutIsTTY: false,
-      discoverDjangoPrefixes: async (projectDir) => {
-        const discovery = await discoverInProject(projectDir, context.env);
-        if (discovery?.error !== undefined) context.stderr.write(`reflex-django-proxy: django prefix discovery failed, using the defaults: ${discovery.error}\n`);
-        for (const warning of discovery?.warnings ?? []) context.stderr.write(`reflex-django-proxy: ${warning}; add --django-prefix for it\n`);
-        return discovery?.prefixes;
-      },
+      discoverDjangoPrefixes: discoveryReportedOn(context),
     });
     const upgrade = own.ws === true;
     const paths = positionals.map((path) => explainPath(config, method, path, upgrade));
