@@ -3,9 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
-import { run } from '../src/cli/main.js';
 import type { Finding } from '../src/doctor/finding.js';
 import {
   cookieDomainMatches,
@@ -18,6 +16,7 @@ import {
 } from '../src/doctor/hosts.js';
 import { diagnose, type DoctorInput } from '../src/doctor/rules.js';
 import { readRxconfig, type RxKeyword } from '../src/doctor/rxconfig.js';
+import { runInProcess } from './helpers/cli.js';
 import { CLI } from './helpers/proxy.js';
 import { fixturesDir, python, repoRoot } from './helpers/paths.js';
 
@@ -266,22 +265,8 @@ interface JsonReport {
   findings: Array<Omit<Finding, 'location'> & { file: string | null; line: number | null }>;
 }
 
-function collector(): Writable & { text(): string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return Object.assign(stream, { text: () => text });
-}
-
-async function doctor(args: string[], env: Record<string, string> = {}, cwd = repoRoot) {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await run(['doctor', ...args], { env: { PATH: process.env.PATH, VIRTUAL_ENV: VENV, ...env }, cwd, stdout, stderr });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+function doctor(args: string[], env: Record<string, string> = {}, cwd = repoRoot) {
+  return runInProcess(['doctor', ...args], { VIRTUAL_ENV: VENV, ...env }, cwd);
 }
 
 async function doctorJson(args: string[], env: Record<string, string> = {}, cwd = repoRoot) {

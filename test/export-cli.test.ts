@@ -4,31 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import t from 'tap';
-import { run, version } from '../src/cli/main.js';
+import { version } from '../src/cli/main.js';
 import { DIFFERENCES, differencesFor } from '../src/export/differences.js';
+import { runInProcess } from './helpers/cli.js';
 import { CADDY, NGINX, writeNginxMain } from './helpers/edge-servers.js';
 import { djangoSiteDir, python, repoRoot } from './helpers/index.js';
 
 const URLS = ['--django-url', 'http://127.0.0.1:8001', '--reflex-backend-url', 'http://127.0.0.1:8002', '--reflex-frontend-url', 'http://127.0.0.1:3000'];
 
-function sink(): Writable & { text(): string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return Object.assign(stream, { text: () => text });
-}
-
-async function exportCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot) {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await run(['export', ...args], { env: { PATH: process.env.PATH, ...env }, cwd, stdout, stderr });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+function exportCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot) {
+  return runInProcess(['export', ...args], env, cwd);
 }
 
 for (const server of ['nginx', 'caddy'] as const) {
