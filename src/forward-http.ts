@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { proxyAnswer } from './error-page.js';
 import { RdpError } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { dispatch, openRequest, type Upstream } from './upstreams.js';
+import { AttemptError, ClientGone, dispatch, type Upstream } from './upstreams.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -16,6 +16,10 @@ export interface HttpForwarderOptions {
 }
 
 export type HttpForwarder = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, target: string) => void;
+
+function latin1(raw: readonly Buffer[]): string[] {
+  return raw.map((bytes) => bytes.toString('latin1'));
+}
 
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -28,54 +32,51 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
   return function forwardHttp(req, res, upstream, target) {
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
     const withBody = hasBody(req);
-    const clientGone = new AbortController();
+    const clientGone = new ClientGone();
     res.once('close', () => {
-      if (!res.writableFinished) clientGone.abort();
+      if (res.writableFinished) return;
+      clientGone.abort();
+      abortAttempt?.(new Error('client closed'));
     });
 
+    // The undici handler of the attempt in flight, so a client that leaves aborts it.
+    let abortAttempt: ((error: Error) => void) | undefined;
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
-        let bodySent = false;
-        const { request: upstreamRequest, settle, fail } = openRequest(upstream, req.method ?? 'GET', target, headers, clientGone.signal);
-        upstreamRequest.once('socket', (socket) => {
-          if (!withBody) return;
-          // Only a connected socket gets the body: a refused connection then consumed nothing,
-          // so the held request can be sent again whole.
-          const sendBody = (): void => {
-            bodySent = true;
-            req.pipe(upstreamRequest);
-          };
-          if (socket.connecting) socket.once('connect', sendBody);
-          else sendBody();
-        });
-        if (!withBody) upstreamRequest.end();
-        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, bodySent)));
-        upstreamRequest.once('response', (upstreamResponse) => {
-          settle();
-          relayResponse(upstreamResponse);
-          resolve();
-        });
+        let answered = false;
+        upstream.pool.dispatch(
+          // A refused connection leaves the body unread: the held request is sent again whole.
+          { method: req.method ?? 'GET', path: target, headers, body: withBody ? req : null },
+          {
+            onConnect(abort) {
+              if (clientGone.aborted) abort(new Error('client closed'));
+              else abortAttempt = abort;
+            },
+            onHeaders(statusCode, rawHeaders, resume, statusText) {
+              answered = true;
+              resolve();
+              if (res.destroyed) return false;
+              res.writeHead(statusCode, statusText, clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy)));
+              res.on('drain', resume);
+              return true;
+            },
+            onData(chunk) {
+              return res.write(chunk);
+            },
+            onComplete() {
+              abortAttempt = undefined;
+              res.end();
+            },
+            onError(error: NodeJS.ErrnoException) {
+              abortAttempt = undefined;
+              // Before an answer: dispatch() decides (hold, retry, 502). After: cut the client too,
+              // or it waits forever for the rest.
+              if (answered) res.destroy();
+              else reject(new AttemptError(error, req.readableDidRead));
+            },
+          },
+        );
       });
-
-    const relayResponse = (upstreamResponse: IncomingMessage): void => {
-      if (res.destroyed) {
-        upstreamResponse.destroy();
-        return;
-      }
-      res.writeHead(
-        upstreamResponse.statusCode ?? 502,
-        upstreamResponse.statusMessage,
-        clientResponseHeaders(upstreamResponse.rawHeaders, upstream.origins, clientOrigin(req, trustProxy)),
-      );
-      upstreamResponse.pipe(res);
-      upstreamResponse.once('close', () => {
-        // Cut short by the upstream: cut the client too, or it waits forever for the rest.
-        if (!upstreamResponse.complete) res.destroy();
-      });
-      res.once('close', () => {
-        if (!upstreamResponse.complete) upstreamResponse.destroy();
-      });
-    };
 
     const started = performance.now();
     res.once('close', () => {
@@ -91,7 +92,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
       );
     });
 
-    dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, signal: clientGone.signal }, attempt).catch(
+    dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone }, attempt).catch(
       (thrown: unknown) => {
         const error = thrown instanceof RdpError ? thrown : new RdpError('RDP_ERR_UPSTREAM_FAILED', String(thrown), { cause: thrown });
         if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {

@@ -8,7 +8,7 @@ import { type ProxyAnswer, proxyAnswer } from './error-page.js';
 import { RdpError, statusFor } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { RecentUpgrades } from './recent-upgrades.js';
-import { dispatch, openRequest, type Upstream } from './upstreams.js';
+import { ClientGone, dispatch, openRequest, type Upstream } from './upstreams.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
 /** How long the sides of a closing relay get to finish their close handshake. */
@@ -131,7 +131,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
 
   function forward(req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, target: string): void {
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: true });
-    const clientGone = new AbortController();
+    const clientGone = new ClientGone();
     const onEarlyClose = (): void => clientGone.abort();
     client.once('close', onEarlyClose);
     // Until the relay owns it, a client error only means the client is gone.
@@ -158,7 +158,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
             writeRawAnswer(client, proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept));
             return;
           }
-          const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, clientOrigin(req, trustProxy), true);
+          const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, trustProxy), true);
           client.write(headBlock(101, response.statusMessage, responseHeaders));
           if (upstreamHead.length > 0) client.write(upstreamHead);
           if (head.length > 0) upstreamSocket.write(head);
@@ -174,7 +174,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
             return;
           }
           // Refused by the upstream: its own status and body, then the connection ends.
-          const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, clientOrigin(req, trustProxy));
+          const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, trustProxy));
           client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
           response.pipe(client);
           recent.add(req, target, upstream.name, response.statusCode ?? 502);
@@ -183,7 +183,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
         upstreamRequest.end();
       });
 
-    dispatch(upstream, { idempotent: true, holdTimeoutMs, signal: clientGone.signal }, attempt).catch((thrown: unknown) => {
+    dispatch(upstream, { idempotent: true, holdTimeoutMs, clientGone }, attempt).catch((thrown: unknown) => {
       const error = thrown instanceof RdpError ? thrown : new RdpError('RDP_ERR_UPSTREAM_FAILED', String(thrown), { cause: thrown });
       if (error.code === 'RDP_ERR_CLIENT_CLOSED') {
         client.destroy();

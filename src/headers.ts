@@ -59,7 +59,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
       else out.push(name, value);
       continue;
     }
-    if (isHopByHop(lower, connectionNamed)) continue;
+    // Expect: the proxy's server has answered 100-continue itself; the body follows regardless.
+    if (isHopByHop(lower, connectionNamed) || lower === 'expect') continue;
     if (lower === 'host') host = value;
     out.push(name, value);
   }
@@ -70,11 +71,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
   );
   if (forwardedHost !== undefined || host !== undefined) out.push('X-Forwarded-Host', (forwardedHost ?? host)!);
   out.push('X-Forwarded-Port', forwardedPort ?? String(req.socket.localPort ?? ''));
+  // A body without Content-Length is framed again by undici (chunked) on its way up.
   if (options.isWebSocket) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
-  else if (req.headers['transfer-encoding'] !== undefined) {
-    // The body arrives de-chunked; say so again so Node frames it for the upstream.
-    out.push('Transfer-Encoding', 'chunked');
-  }
   return out;
 }
 
@@ -99,7 +97,7 @@ function firstValue(value: string | string[] | undefined): string | undefined {
 export function clientResponseHeaders(
   raw: readonly string[],
   upstreamOrigins: readonly string[],
-  origin: string | undefined,
+  originOfClient: () => string | undefined,
   keepUpgrade = false,
 ): string[] {
   const connectionNamed = connectionTokens(raw);
@@ -113,7 +111,10 @@ export function clientResponseHeaders(
       continue;
     }
     if (isHopByHop(lower, connectionNamed)) continue;
-    if (lower === 'location' && origin !== undefined) value = rewriteLocation(value, upstreamOrigins, origin);
+    if (lower === 'location') {
+      const origin = originOfClient();
+      if (origin !== undefined) value = rewriteLocation(value, upstreamOrigins, origin);
+    }
     out.push(name, value);
   }
   return out;

@@ -12,6 +12,8 @@ const FOLDED_FIELDS = [
 
 type Fields = Record<string, unknown>;
 
+const FLUSH_MS = 100;
+
 function accessLine(log: Fields, messageKey: string): string {
   const message = String(log[messageKey] ?? '');
   const route = `${log.method === undefined ? '' : `${String(log.method)} `}${String(log.path ?? '')} → ${String(log.target ?? '')}`;
@@ -30,7 +32,11 @@ function accessLine(log: Fields, messageKey: string): string {
 /** `prettyDestination` lets the terminal keep its status lines below pretty log lines. */
 export function createLogger(options: { level: LogLevel; format: LogFormat; prettyDestination?: NodeJS.WritableStream }): Logger {
   if (options.format === 'json') {
-    return pino({ level: options.level, base: undefined }, pino.destination({ dest: 1, sync: false }));
+    // One write per busy moment rather than per request: records gather up to 4 KiB, and what
+    // gathered in a quiet moment goes out within FLUSH_MS.
+    const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+    setInterval(() => destination.flush(), FLUSH_MS).unref();
+    return pino({ level: options.level, base: undefined }, destination);
   }
   const stream = pretty({
     colorize: process.stdout.isTTY === true,

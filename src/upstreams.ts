@@ -4,6 +4,7 @@
 import { Agent, type ClientRequest, request } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Pool } from 'undici';
 import { RdpError } from './errors.js';
 import type { Upstream as UpstreamName } from './router.js';
 
@@ -23,9 +24,15 @@ const PROBE_MAX_INTERVAL_MS = 500;
 /** Nothing reached the upstream: waiting and sending again is safe for any method. */
 const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** The connection died before a response byte (a keep-alive socket of a process that is gone). */
-const CLOSED_EARLY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const CLOSED_EARLY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 /** How long a process that reset a fresh connection gets to finish going away before we look again. */
 const GOING_AWAY_PAUSE_MS = 100;
+
+function newPool(url: URL): Pool {
+  // No deadlines of its own: a slow Django view or an idle event stream is the upstream's business,
+  // and a client that leaves aborts its request.
+  return new Pool(url.origin, { headersTimeout: 0, bodyTimeout: 0 });
+}
 
 function originsOf(url: URL): string[] {
   const hosts = LOOPBACK_NAMES.includes(url.hostname) ? LOOPBACK_NAMES : [url.hostname];
@@ -40,6 +47,9 @@ interface Waiter {
 export class Upstream {
   readonly name: UpstreamName;
   readonly hostname: string;
+  /** Plain requests go through undici: its pool forwards far more per core than node:http's. */
+  pool: Pool;
+  /** WebSocket handshakes go through node:http, whose 'upgrade' hands over the raw socket. */
   readonly agent: Agent;
   private current: URL;
   private originList: readonly string[];
@@ -54,6 +64,7 @@ export class Upstream {
     this.hostname = url.hostname.replace(/^\[|\]$/g, '');
     // LIFO keeps the warmest sockets busy and lets the idle ones time out.
     this.agent = new Agent({ keepAlive: true, scheduling: 'lifo', noDelay: true });
+    this.pool = newPool(url);
     this.originList = originsOf(url);
   }
 
@@ -77,6 +88,8 @@ export class Upstream {
     this.current = url;
     this.originList = originsOf(url);
     this.agent.destroy();
+    void this.pool.close();
+    this.pool = newPool(url);
   }
 
   get state(): UpstreamState {
@@ -159,10 +172,14 @@ export class Upstream {
   /** Closes the keep-alive sockets not in use; requests in flight keep theirs. */
   dropIdleSockets(): void {
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    // undici keeps no handle on its idle sockets: a new pool, while the old one finishes what it has.
+    void this.pool.close();
+    this.pool = newPool(this.current);
   }
 
   close(): void {
     this.agent.destroy();
+    void this.pool.destroy();
     for (const waiter of [...this.waiters]) waiter.resolve(false);
   }
 }
@@ -211,11 +228,35 @@ export function openRequest(upstream: Upstream, method: string, target: string, 
   };
 }
 
+/**
+ * The client left. Its AbortSignal is made only when something waits on it: requests are held
+ * rarely, and an AbortController per request is a measurable cost on the hot path.
+ */
+export class ClientGone {
+  private controller: AbortController | undefined;
+  private gone = false;
+
+  get aborted(): boolean {
+    return this.gone;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.gone) this.controller.abort();
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.gone = true;
+    this.controller?.abort();
+  }
+}
+
 export interface DispatchPolicy {
   readonly idempotent: boolean;
   readonly holdTimeoutMs: number;
   /** Aborted when the client goes away: stop holding for it. */
-  readonly signal: AbortSignal;
+  readonly clientGone: ClientGone;
 }
 
 /**
@@ -235,7 +276,7 @@ export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attem
       return;
     } catch (error) {
       if (!(error instanceof AttemptError)) throw error;
-      if (policy.signal.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
+      if (policy.clientGone.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
       const code = error.code ?? '';
       const closedEarly = CLOSED_EARLY_CODES.has(code) && policy.idempotent && !error.bodySent;
       if (closedEarly && !retried) {
@@ -248,7 +289,7 @@ export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attem
       // Closed early again: a process going away (a reloading Django worker) still accepts
       // connections for a few milliseconds, then refuses. Only then is it worth holding for it; an
       // upstream that keeps accepting and dropping this request gets its 502.
-      const wentAway = closedEarly && !heldAfterGoingAway && (await refusesAfterPause(upstream, policy.signal));
+      const wentAway = closedEarly && !heldAfterGoingAway && (await refusesAfterPause(upstream, policy.clientGone.signal));
       if (wentAway) heldAfterGoingAway = true;
       if ((REFUSED_CODES.has(code) && !error.bodySent) || wentAway) {
         upstream.markDown();
@@ -256,8 +297,8 @@ export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attem
           throw new RdpError('RDP_ERR_UPSTREAM_UNAVAILABLE', `${upstream.name} at ${upstream.url.origin} is down and will not be restarted: see its last log lines`, { cause: error });
         }
         deadline ??= Date.now() + policy.holdTimeoutMs;
-        if (await upstream.waitUntilReachable(deadline, policy.signal)) continue;
-        if (policy.signal.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
+        if (await upstream.waitUntilReachable(deadline, policy.clientGone.signal)) continue;
+        if (policy.clientGone.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
         throw new RdpError(
           'RDP_ERR_UPSTREAM_UNAVAILABLE',
           `${upstream.name} at ${upstream.url.origin} is ${upstream.state}: ${code} for ${policy.holdTimeoutMs} ms (--hold-timeout)`,
