@@ -74,10 +74,23 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
     // The first frames often arrive with the handshake: count them, and keep the readers in step.
     if (heads.upstream.length > 0) fromUpstream(heads.upstream);
     if (heads.client.length > 0) fromClient(heads.client);
-    client.on('data', fromClient);
-    upstreamSocket.on('data', fromUpstream);
-    client.pipe(upstreamSocket);
-    upstreamSocket.pipe(client);
+    let relaying = true;
+    // One 'data' handler per direction that reads and writes on, with pipe()'s backpressure: a
+    // second listener beside pipe() would cost an emit per message.
+    const forward = (from: Duplex, to: Duplex, observe: (chunk: Buffer) => void): void => {
+      from.on('data', (chunk: Buffer) => {
+        observe(chunk);
+        if (relaying && !to.write(chunk)) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      });
+      from.once('end', () => {
+        if (relaying) to.end();
+      });
+    };
+    forward(client, upstreamSocket, fromClient);
+    forward(upstreamSocket, client, fromUpstream);
     const destroyBoth = (): void => {
       client.destroy();
       upstreamSocket.destroy();
@@ -94,8 +107,7 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
       upstreamSocket.once('close', onceClosed);
     });
     const goAway = (): Promise<void> => {
-      client.unpipe(upstreamSocket);
-      upstreamSocket.unpipe(client);
+      relaying = false;
       firstClose ??= { by: 'proxy', code: GOING_AWAY };
       if (closeFromUpstream.canInsertFrame) client.write(closeFrame(GOING_AWAY, false));
       if (closeFromClient.canInsertFrame) upstreamSocket.write(closeFrame(GOING_AWAY, true));
