@@ -33,14 +33,27 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
     const withBody = hasBody(req);
     const clientGone = new ClientGone();
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      clientGone.abort();
-      abortAttempt?.(new Error('client closed'));
-    });
-
+    const started = performance.now();
     // The undici handler of the attempt in flight, so a client that leaves aborts it.
     let abortAttempt: ((error: Error) => void) | undefined;
+    res.once('close', () => {
+      const finished = res.writableFinished;
+      if (!finished) {
+        clientGone.abort();
+        abortAttempt?.(new Error('client closed'));
+      }
+      logger.info(
+        {
+          method: req.method,
+          path: target,
+          target: upstream.name,
+          statusCode: finished ? res.statusCode : 499,
+          responseTime: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request completed',
+      );
+    });
+
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
         let answered = false;
@@ -77,20 +90,6 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
           },
         );
       });
-
-    const started = performance.now();
-    res.once('close', () => {
-      logger.info(
-        {
-          method: req.method,
-          path: target,
-          target: upstream.name,
-          statusCode: res.writableFinished ? res.statusCode : 499,
-          responseTime: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request completed',
-      );
-    });
 
     dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone }, attempt).catch(
       (thrown: unknown) => {
