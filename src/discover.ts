@@ -1,7 +1,6 @@
 // Django prefix discovery (routing.md §1, source 4): a one-shot run of the project's interpreter
 // that sets Django up and prints, as JSON, the first path segment of every top-level URL pattern,
 // the static and media prefixes, and the settings `doctor` reads.
-import { execa } from 'execa';
 import { RdpError } from './errors.js';
 import { findMarker, pythonFor } from './project.js';
 import { normalizePrefix } from './router.js';
@@ -141,6 +140,7 @@ export interface DjangoFacts {
 }
 
 export async function discoverDjango(python: string, djangoDir: string, env: Readonly<Record<string, string | undefined>>): Promise<DjangoFacts> {
+  const { execa } = await import('execa');
   const result = await execa(python, ['-c', PROBE], {
     cwd: djangoDir,
     env: { ...env, PYTHONDONTWRITEBYTECODE: '1' },

@@ -1,7 +1,8 @@
 // pino, and nothing else: JSON (async, flushed on close) when stdout is not a terminal; on a TTY,
 // access records folded into one readable line each.
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config/options.js';
 
 /** Fields folded into the one-line message on a TTY (and shown in full in JSON). */
@@ -38,6 +39,8 @@ export function createLogger(options: { level: LogLevel; format: LogFormat; pret
     setInterval(() => destination.flush(), FLUSH_MS).unref();
     return pino({ level: options.level, base: undefined }, destination);
   }
+  // Loaded only for a terminal: a JSON-logging proxy (CI, a container) does not carry it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const stream = pretty({
     colorize: process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss.l',

@@ -4,7 +4,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { type ProxyAnswer, proxyAnswer } from './error-page.js';
@@ -12,9 +11,8 @@ import { type ErrorCode, RdpError } from './errors.js';
 import { createHttpForwarder } from './forward-http.js';
 import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './forward-upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
-import type { RecentUpgrades } from './recent-upgrades.js';
-import { describeRoutes } from './routes-report.js';
 import { createStaticHandler } from './static-dir.js';
+import { createStatusApp, type StatusApp } from './status.js';
 import { Upstream } from './upstreams.js';
 
 export interface ProxyServer {
@@ -63,28 +61,20 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     requestTimeout: 0,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
   });
-  let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const app = Fastify({
-    loggerInstance: logger.child({ component: 'status' }),
-    logController: new LogController({ disableRequestLogging: true }),
-    serverFactory: (handler) => {
-      fastifyHandler = handler;
-      return server;
-    },
-    clientErrorHandler: (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
-      // A parse error in a request body can come while that request's response is already being
-      // written: an answer now would land inside it. Node's own handler checks the same field.
-      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-      if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
-        socket.destroy();
-        return;
-      }
-      const code = CLIENT_ERRORS[error.code ?? ''] ?? 'RDP_ERR_BAD_REQUEST';
-      logger.debug({ code: error.code, reason: error.reason }, 'client error');
-      writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
-    },
+  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
+    // A parse error in a request body can come while that request's response is already being
+    // written: an answer now would land inside it. Node's own handler checks the same field.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const code = CLIENT_ERRORS[error.code ?? ''] ?? 'RDP_ERR_BAD_REQUEST';
+    logger.debug({ code: error.code, reason: error.reason }, 'client error');
+    writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
   });
-  registerStatusRoutes(app, config, upstreams, upgrades.recent);
+  let status: Promise<StatusApp> | undefined;
+  const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, upgrades.recent, logger.child({ component: 'status' })));
 
   const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
     accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
@@ -107,7 +97,13 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     } else if (decision.kind === 'proxy') {
       if (!statusAllowed(req)) return answer(req, res, proxyAnswer('RDP_ERR_STATUS_FORBIDDEN', statusForbidden, req.headers.accept));
       req.url = decision.target;
-      fastifyHandler!(req, res);
+      statusApp().then(
+        (app) => app.handle(req, res),
+        (error: unknown) => {
+          logger.error({ err: error }, 'status endpoints failed to start');
+          res.destroy();
+        },
+      );
     } else {
       answer(req, res, rejectAnswer(decision, req.headers.accept));
     }
@@ -134,7 +130,6 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     server,
     upstreams,
     async listen() {
-      await app.ready();
       await new Promise<void>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException): void => {
           const reason = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.code ?? error.message})`;
@@ -158,29 +153,8 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of upstreams.values()) upstream.close();
-      await app.close();
+      if (status !== undefined) await (await status).close();
       logger.flush();
     },
   };
-}
-
-function registerStatusRoutes(
-  app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>,
-  config: ResolvedConfig,
-  upstreams: ReadonlyMap<UpstreamName, Upstream>,
-  recentUpgrades: RecentUpgrades,
-): void {
-  app.get('/__rdp/health', async (_request, reply) => {
-    const states = await Promise.all(
-      [...upstreams.values()].map(async (upstream) => {
-        await upstream.probe();
-        return { name: upstream.name, url: upstream.url.origin, state: upstream.state };
-      }),
-    );
-    if (config.frontendDir !== undefined) states.push({ name: 'frontend', url: `file://${config.frontendDir}`, state: 'up' });
-    const healthy = states.every((entry) => entry.state === 'up');
-    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
-  });
-  app.get('/__rdp/routes', async () => describeRoutes(config));
-  app.get('/__rdp/upgrades', async () => ({ upgrades: recentUpgrades.list() }));
 }

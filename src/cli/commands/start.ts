@@ -8,7 +8,7 @@ import { RdpError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { describeRoutes, routesTableText } from '../../routes-report.js';
 import { createProxy, type ProxyServer } from '../../server.js';
-import { type ChildOutput, type ChildSpec, Supervisor } from '../../supervisor.js';
+import type { ChildOutput, ChildSpec } from '../../supervisor.js';
 import type { PlannedChild } from '../../supervisor/plan.js';
 import { planLaunch } from '../../supervisor/plan.js';
 import { answersHttp, pingIsOk } from '../../supervisor/readiness.js';
@@ -120,6 +120,8 @@ export const command: Command = {
       config.logFormat === 'json'
         ? (proc, stream, line) => childLog.info({ proc, stream, line }, 'child output')
         : (proc, _stream, line) => terminal.childLine(proc, line);
+    // execa and the supervisor load only when there is something to supervise.
+    const { Supervisor } = await import('../../supervisor.js');
     const watchdog = startWatchdog();
     const supervisor = new Supervisor(childSpecs(children, proxy, logger), { logger, killTimeoutMs: config.killTimeoutMs, watchdog, output });
     const live = context.stdout.isTTY === true && config.logFormat === 'pretty';
