@@ -56,7 +56,3 @@ export function statusFor(code: ErrorCode): number {
   const spec: ErrorSpec = ERRORS[code];
   return spec.status ?? 500;
 }
-
-export function isUsageError(error: unknown): error is RdpError {
-  return error instanceof RdpError && error.exitCode === EXIT_USAGE;
-}

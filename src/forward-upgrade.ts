@@ -22,8 +22,6 @@ export interface UpgradeForwarderOptions {
 
 export interface UpgradeForwarder {
   forward(req: IncomingMessage, socket: Duplex, head: Buffer, upstream: Upstream, target: string): void;
-  /** How many relayed connections are open. */
-  readonly openCount: number;
   /** Shutdown: a 1001 close frame to both sides where one fits between frames, then the end. */
   closeAll(): Promise<void>;
   readonly recent: RecentUpgrades;
@@ -215,9 +213,6 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
   return {
     forward,
     recent,
-    get openCount() {
-      return open.size;
-    },
     async closeAll() {
       await Promise.all([...open].map((goAway) => goAway()));
     },
