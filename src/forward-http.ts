@@ -57,6 +57,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
         let answered = false;
+        let resumeUpstream: () => void = () => {};
         upstream.pool.dispatch(
           // A refused connection leaves the body unread: the held request is sent again whole.
           { method: req.method ?? 'GET', path: target, headers, body: withBody ? req : null },
@@ -70,11 +71,14 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
               resolve();
               if (res.destroyed) return false;
               res.writeHead(statusCode, statusText, clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy)));
-              res.on('drain', resume);
+              resumeUpstream = resume;
               return true;
             },
             onData(chunk) {
-              return res.write(chunk);
+              if (res.write(chunk)) return true;
+              // The client reads slower than the upstream sends: undici waits for resume().
+              res.once('drain', resumeUpstream);
+              return false;
             },
             onComplete() {
               abortAttempt = undefined;
