@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { proxyAnswer } from './error-page.js';
 import { RdpError } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { AttemptError, ClientGone, dispatch, type Upstream } from './upstreams.js';
+import { AttemptError, ClientGone, dispatch } from './dispatch.js';
+import type { Upstream } from './upstreams.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -8,7 +8,8 @@ import { type ProxyAnswer, proxyAnswer } from './error-page.js';
 import { RdpError, statusFor } from './errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { RecentUpgrades } from './recent-upgrades.js';
-import { ClientGone, dispatch, openRequest, type Upstream } from './upstreams.js';
+import { ClientGone, dispatch, openRequest } from './dispatch.js';
+import type { Upstream } from './upstreams.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
 /** How long the sides of a closing relay get to finish their close handshake. */

@@ -1,11 +1,9 @@
-// Upstream state and the rules of routing.md §4: hold a request whose connection was refused until
-// the upstream answers again (dev servers restart all the time), retry once an idempotent request
-// whose connection closed before any response byte, and otherwise fail with a typed error.
-import { Agent, type ClientRequest, request } from 'node:http';
+// Each upstream: where it is, how it is reached (an undici pool for requests, a node:http agent for
+// WebSocket handshakes), its state (seen by the proxy, or reported by the supervisor), and a probe
+// that wakes the requests held for it.
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { RdpError } from './errors.js';
 import type { Upstream as UpstreamName } from './router.js';
 
 export type UpstreamState = 'up' | 'down' | 'starting';
@@ -21,12 +19,6 @@ const PROBE_TIMEOUT_MS = 1_000;
 const PROBE_FIRST_INTERVAL_MS = 50;
 const PROBE_MAX_INTERVAL_MS = 500;
 
-/** Nothing reached the upstream: waiting and sending again is safe for any method. */
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** The connection died before a response byte (a keep-alive socket of a process that is gone). */
-const CLOSED_EARLY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-/** How long a process that reset a fresh connection gets to finish going away before we look again. */
-const GOING_AWAY_PAUSE_MS = 100;
 
 function newPool(url: URL): Pool {
   // No deadlines of its own: a slow Django view or an idle event stream is the upstream's business,
@@ -182,140 +174,4 @@ export class Upstream {
     void this.pool.destroy();
     for (const waiter of [...this.waiters]) waiter.resolve(false);
   }
-}
-
-/** An attempt's failure before any response byte, and whether request body bytes had left. */
-export class AttemptError extends Error {
-  readonly code: string | undefined;
-  readonly bodySent: boolean;
-  constructor(cause: NodeJS.ErrnoException, bodySent: boolean) {
-    super(cause.message, { cause });
-    this.code = cause.code;
-    this.bodySent = bodySent;
-  }
-}
-
-export interface OpenedRequest {
-  readonly request: ClientRequest;
-  /** The attempt is over (answered, or failed): the client leaving no longer destroys it. */
-  settle(): void;
-  /** Rejects the attempt with `error`, saying whether request body bytes had left. */
-  fail(error: NodeJS.ErrnoException, bodySent: boolean): AttemptError;
-}
-
-/**
- * One attempt's request to `upstream`, destroyed if the client leaves before it is settled. Errors
- * after settling belong to the response stream, handled by its owner: never an unhandled 'error'.
- */
-export function openRequest(upstream: Upstream, method: string, target: string, headers: string[], clientGone: AbortSignal): OpenedRequest {
-  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, agent: upstream.agent });
-  const destroy = (): void => {
-    opened.destroy();
-  };
-  clientGone.addEventListener('abort', destroy, { once: true });
-  const settle = (): void => {
-    clientGone.removeEventListener('abort', destroy);
-    opened.removeAllListeners('error');
-    opened.on('error', () => {});
-  };
-  return {
-    request: opened,
-    settle,
-    fail(error, bodySent) {
-      settle();
-      return new AttemptError(error, bodySent);
-    },
-  };
-}
-
-/**
- * The client left. Its AbortSignal is made only when something waits on it: requests are held
- * rarely, and an AbortController per request is a measurable cost on the hot path.
- */
-export class ClientGone {
-  private controller: AbortController | undefined;
-  private gone = false;
-
-  get aborted(): boolean {
-    return this.gone;
-  }
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.gone) this.controller.abort();
-    return this.controller.signal;
-  }
-
-  abort(): void {
-    this.gone = true;
-    this.controller?.abort();
-  }
-}
-
-export interface DispatchPolicy {
-  readonly idempotent: boolean;
-  readonly holdTimeoutMs: number;
-  /** Aborted when the client goes away: stop holding for it. */
-  readonly clientGone: ClientGone;
-}
-
-/**
- * Runs `attempt` until the upstream responds: holds while connections are refused, retries once an
- * idempotent request whose connection closed early (and holds it if it closes early again because
- * the process was going away), and throws RDP_ERR_UPSTREAM_UNAVAILABLE (503) or
- * RDP_ERR_UPSTREAM_FAILED (502) otherwise. `attempt` resolves once a response has begun.
- */
-export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attempt: () => Promise<void>): Promise<void> {
-  let retried = false;
-  let heldAfterGoingAway = false;
-  let deadline: number | undefined;
-  for (;;) {
-    try {
-      await attempt();
-      upstream.markUp();
-      return;
-    } catch (error) {
-      if (!(error instanceof AttemptError)) throw error;
-      if (policy.clientGone.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
-      const code = error.code ?? '';
-      const closedEarly = CLOSED_EARLY_CODES.has(code) && policy.idempotent && !error.bodySent;
-      if (closedEarly && !retried) {
-        retried = true;
-        // The other idle sockets died with the same process, but their close may not have been read
-        // yet (same tick): the one retry must go out on a fresh connection, not on one of them.
-        upstream.dropIdleSockets();
-        continue;
-      }
-      // Closed early again: a process going away (a reloading Django worker) still accepts
-      // connections for a few milliseconds, then refuses. Only then is it worth holding for it; an
-      // upstream that keeps accepting and dropping this request gets its 502.
-      const wentAway = closedEarly && !heldAfterGoingAway && (await refusesAfterPause(upstream, policy.clientGone.signal));
-      if (wentAway) heldAfterGoingAway = true;
-      if ((REFUSED_CODES.has(code) && !error.bodySent) || wentAway) {
-        upstream.markDown();
-        if (upstream.isDownForGood) {
-          throw new RdpError('RDP_ERR_UPSTREAM_UNAVAILABLE', `${upstream.name} at ${upstream.url.origin} is down and will not be restarted: see its last log lines`, { cause: error });
-        }
-        deadline ??= Date.now() + policy.holdTimeoutMs;
-        if (await upstream.waitUntilReachable(deadline, policy.clientGone.signal)) continue;
-        if (policy.clientGone.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
-        throw new RdpError(
-          'RDP_ERR_UPSTREAM_UNAVAILABLE',
-          `${upstream.name} at ${upstream.url.origin} is ${upstream.state}: ${code} for ${policy.holdTimeoutMs} ms (--hold-timeout)`,
-          { cause: error },
-        );
-      }
-      throw new RdpError('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} at ${upstream.url.origin} failed: ${code || error.message}`, { cause: error });
-    }
-  }
-}
-
-/** After GOING_AWAY_PAUSE_MS, true when the upstream refuses connections (false if aborted meanwhile). */
-async function refusesAfterPause(upstream: Upstream, signal: AbortSignal): Promise<boolean> {
-  try {
-    await delay(GOING_AWAY_PAUSE_MS, undefined, { signal });
-  } catch {
-    return false;
-  }
-  return !(await upstream.probe());
 }
