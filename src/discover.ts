@@ -3,6 +3,7 @@
 // the static and media prefixes, and the settings `doctor` reads.
 import { RdpError } from './errors.js';
 import { findMarker, pythonFor } from './project.js';
+import { runPythonProbe } from './python-probe.js';
 import { normalizePrefix } from './router.js';
 
 const PROBE_TIMEOUT_MS = 30_000;
@@ -140,24 +141,9 @@ export interface DjangoFacts {
 }
 
 export async function discoverDjango(python: string, djangoDir: string, env: Readonly<Record<string, string | undefined>>): Promise<DjangoFacts> {
-  const { execa } = await import('execa');
-  const result = await execa(python, ['-c', PROBE], {
-    cwd: djangoDir,
-    env: { ...env, PYTHONDONTWRITEBYTECODE: '1' },
-    extendEnv: false,
-    reject: false,
-    timeout: PROBE_TIMEOUT_MS,
-    stdin: 'ignore',
-  });
-  const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
-  let parsed: DjangoFacts;
-  try {
-    parsed = JSON.parse(lastLine) as DjangoFacts;
-  } catch {
-    const stderr = result.stderr.trim().split('\n').at(-1);
-    const reason = result.timedOut ? `timed out after ${PROBE_TIMEOUT_MS} ms` : stderr || result.originalMessage || result.shortMessage;
-    return { prefixes: [], warnings: [], settings: {}, error: `${python} could not run the discovery probe: ${reason}` };
-  }
+  const probed = await runPythonProbe<DjangoFacts>(python, PROBE, [], { cwd: djangoDir, env, timeoutMs: PROBE_TIMEOUT_MS });
+  if ('reason' in probed) return { prefixes: [], warnings: [], settings: {}, error: `${python} could not run the discovery probe: ${probed.reason}` };
+  const parsed = probed.value;
   const prefixes = parsed.prefixes.map((prefix) => normalizePrefix(prefix)).filter((prefix) => prefix !== undefined);
   return { ...parsed, prefixes };
 }

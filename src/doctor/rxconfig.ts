@@ -2,7 +2,7 @@
 // it would need Reflex installed, and would run the team's code. Only the keyword arguments of the
 // `rx.Config(...)` / `Config(...)` call are read; literals are evaluated with ast.literal_eval,
 // anything else is kept as its source text.
-import { execa } from 'execa';
+import { runPythonProbe } from '../python-probe.js';
 
 const READ_TIMEOUT_MS = 15_000;
 
@@ -72,19 +72,7 @@ export interface RxConfigFacts {
 }
 
 export async function readRxconfig(python: string, file: string, env: Readonly<Record<string, string | undefined>>): Promise<RxConfigFacts> {
-  const result = await execa(python, ['-c', READER, file], {
-    env: { ...env, PYTHONDONTWRITEBYTECODE: '1' },
-    extendEnv: false,
-    reject: false,
-    timeout: READ_TIMEOUT_MS,
-    stdin: 'ignore',
-  });
-  const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
-  try {
-    const parsed = JSON.parse(lastLine) as Omit<RxConfigFacts, 'file'>;
-    return { file, ...parsed };
-  } catch {
-    const reason = result.timedOut ? `timed out after ${READ_TIMEOUT_MS} ms` : result.stderr.trim().split('\n').at(-1) || result.shortMessage;
-    return { file, callLine: null, keywords: {}, notes: [], error: `${python} could not read it: ${reason}` };
-  }
+  const read = await runPythonProbe<Omit<RxConfigFacts, 'file'>>(python, READER, [file], { env, timeoutMs: READ_TIMEOUT_MS });
+  if ('reason' in read) return { file, callLine: null, keywords: {}, notes: [], error: `${python} could not read it: ${read.reason}` };
+  return { file, ...read.value };
 }

@@ -1,0 +1,28 @@
+// Our Python scripts (discovery, the rxconfig reader) run with the project's own interpreter and
+// print their answer as the last line of JSON. Anything else — a timeout, a Python error, an
+// interpreter that cannot start — becomes one line of reason.
+export type ProbeResult<T> = { readonly value: T } | { readonly reason: string };
+
+export async function runPythonProbe<T>(
+  python: string,
+  script: string,
+  args: readonly string[],
+  options: { readonly cwd?: string; readonly env: Readonly<Record<string, string | undefined>>; readonly timeoutMs: number },
+): Promise<ProbeResult<T>> {
+  // execa loads only when a probe runs: a proxy in front of running upstreams never needs it.
+  const { execa } = await import('execa');
+  const result = await execa(python, ['-c', script, ...args], {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    env: { ...options.env, PYTHONDONTWRITEBYTECODE: '1' },
+    extendEnv: false,
+    reject: false,
+    timeout: options.timeoutMs,
+    stdin: 'ignore',
+  });
+  try {
+    return { value: JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as T };
+  } catch {
+    const stderr = result.stderr.trim().split('\n').at(-1);
+    return { reason: result.timedOut ? `timed out after ${options.timeoutMs} ms` : stderr || result.originalMessage || result.shortMessage || 'it printed no answer' };
+  }
+}
