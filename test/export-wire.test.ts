@@ -4,21 +4,11 @@
 // Host kept with X-Forwarded-* set (a client's own dropped), and a Location naming an upstream's
 // origin moved to the client's.
 import t from 'tap';
-import { io, type Socket } from 'socket.io-client';
 import { exportConfig, startCaddy, startNginx } from './helpers/edge-servers.js';
-import { freePort, request, startProxy, startReflexStandin, tempDir } from './helpers/index.js';
+import { freePort, REFLEX_VERSION, reflexSocketWhoami, request, startProxy, startReflexStandin, tempDir } from './helpers/index.js';
 import { send, startRecorder } from './helpers/recorder.js';
 
-const REFLEX_VERSION = '0.9.8';
 const UPLOAD_BYTES = 5 * 1024 * 1024;
-
-interface WhoAmI {
-  host: string | null;
-  origin: string | null;
-  cookieNames: string[];
-  xForwardedFor: string | null;
-}
-
 const dir = await tempDir(t, 'rdp-wire-');
 const django = await startRecorder(t, 'django');
 const frontend = await startRecorder(t, 'frontend');
@@ -32,27 +22,9 @@ const caddy = await startCaddy(t, await exportConfig('caddy', [...settings, '--p
 const proxy = await startProxy(t, settings);
 const fronts = { proxy: proxy.port, nginx: nginx.port, caddy: caddy.port };
 
-async function whoami(port: number): Promise<{ info: WhoAmI; protocol: string | undefined }> {
+function whoami(port: number) {
   const origin = `http://127.0.0.1:${port}`;
-  const socket: Socket = io(`${origin}/_event`, {
-    path: '/_event',
-    transports: ['websocket'],
-    protocols: [REFLEX_VERSION],
-    reconnection: false,
-    timeout: 10_000,
-    extraHeaders: { Origin: origin, Cookie: 'sessionid=abc; csrftoken=def' },
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    const transport = socket.io.engine.transport as unknown as { ws?: { protocol?: string } };
-    const info = (await socket.timeout(5000).emitWithAck('whoami')) as WhoAmI;
-    return { info, protocol: transport.ws?.protocol };
-  } finally {
-    socket.close();
-  }
+  return reflexSocketWhoami(origin, { Origin: origin, Cookie: 'sessionid=abc; csrftoken=def' });
 }
 
 for (const [name, port] of Object.entries(fronts)) {

@@ -4,11 +4,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import t from 'tap';
 import WebSocket from 'ws';
-import { io, type Socket } from 'socket.io-client';
 import {
   djangoAdminLogin,
   groupAlive,
   headerLines,
+  REFLEX_VERSION,
+  reflexSocketWhoami,
   request,
   startDjango,
   startReflexStandin,
@@ -16,41 +17,7 @@ import {
   viteHmrToken,
 } from './helpers/index.js';
 
-const REFLEX_VERSION = '0.9.8';
 const started: number[] = [];
-
-interface WhoAmI {
-  user: string | null;
-  origin: string | null;
-  cookieNames: string[];
-  xForwardedFor: string | null;
-  host: string | null;
-}
-
-function connectEvent(url: string, cookie?: string): Socket {
-  return io(`${url}/_event`, {
-    path: '/_event',
-    transports: ['websocket'],
-    protocols: [REFLEX_VERSION],
-    reconnection: false,
-    extraHeaders: cookie ? { Cookie: cookie } : {},
-  });
-}
-
-/** Resolves the first `hello` and the `whoami` ack of a socket. */
-async function handshake(socket: Socket): Promise<{ hello: WhoAmI; whoami: WhoAmI }> {
-  try {
-    const hello = new Promise<WhoAmI>((resolve) => socket.once('hello', resolve));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    const whoami = await socket.timeout(5000).emitWithAck('whoami');
-    return { hello: await hello, whoami: whoami as WhoAmI };
-  } finally {
-    socket.close();
-  }
-}
 
 /** Opens a WebSocket and resolves the chosen subprotocol and the first message. */
 function openWs(url: string, protocols: string[], origin?: string): Promise<{ protocol: string; first: string }> {
@@ -152,14 +119,14 @@ t.test('reflex stand-in resolves the Django session', async (t) => {
   started.push(django.pid, reflex.pid);
   const session = await djangoAdminLogin(django.url);
 
-  const admin = await handshake(connectEvent(reflex.url, session.cookie));
-  t.equal(admin.whoami.user, 'admin', 'whoami reports the Django user');
-  t.same(admin.whoami.cookieNames, ['csrftoken', 'sessionid'], 'cookie names only');
-  t.equal(admin.whoami.host, `127.0.0.1:${reflex.port}`);
-  t.same(admin.hello, admin.whoami, 'hello carries the same info');
+  const admin = await reflexSocketWhoami(reflex.url, { Cookie: session.cookie });
+  t.equal(admin.info.user, 'admin', 'whoami reports the Django user');
+  t.same(admin.info.cookieNames, ['csrftoken', 'sessionid'], 'cookie names only');
+  t.equal(admin.info.host, `127.0.0.1:${reflex.port}`);
+  t.same(admin.hello, admin.info, 'hello carries the same info');
 
-  const anonymous = await handshake(connectEvent(reflex.url));
-  t.equal(anonymous.whoami.user, null, 'no cookie, no user');
+  const anonymous = await reflexSocketWhoami(reflex.url);
+  t.equal(anonymous.info.user, null, 'no cookie, no user');
 });
 
 t.test('reflex stand-in wire behaviour', async (t) => {

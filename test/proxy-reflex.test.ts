@@ -5,26 +5,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import t from 'tap';
-import { io, type Socket } from 'socket.io-client';
 import {
   djangoAdminLogin,
   freePort,
   request,
   startDjango,
   startProxy,
+  REFLEX_VERSION,
+  reflexSocketWhoami,
   startReflexStandin,
 } from './helpers/index.js';
-
-const REFLEX_VERSION = '0.9.8';
-
-interface WhoAmI {
-  user: string | null;
-  origin: string | null;
-  cookieNames: string[];
-  xForwardedFor: string | null;
-  host: string | null;
-  userAgent: string | null;
-}
 
 const django = await startDjango(t);
 const reflex = await startReflexStandin(t, { dbPath: django.dbPath });
@@ -35,28 +25,8 @@ const proxy = await startProxy(t, [
 ]);
 const proxyOrigin = `http://127.0.0.1:${proxy.port}`;
 
-/** Connects like Reflex's client, through the proxy; resolves `whoami` and the chosen subprotocol. */
-async function whoami(headers: Record<string, string>): Promise<{ info: WhoAmI; protocol: string | undefined }> {
-  const socket: Socket = io(`${proxy.url}/_event`, {
-    path: '/_event',
-    transports: ['websocket'],
-    protocols: [REFLEX_VERSION],
-    reconnection: false,
-    timeout: 10_000,
-    extraHeaders: headers,
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    // ws itself fails a handshake whose answer lacks the offered subprotocol; this shows which.
-    const transport = socket.io.engine.transport as unknown as { ws?: { protocol?: string } };
-    const info = (await socket.timeout(5000).emitWithAck('whoami')) as WhoAmI;
-    return { info, protocol: transport.ws?.protocol };
-  } finally {
-    socket.close();
-  }
+function whoami(headers: Record<string, string>) {
+  return reflexSocketWhoami(proxy.url, headers);
 }
 
 t.test('Socket.IO through the proxy sees the Django session from the handshake cookie', async (t) => {

@@ -6,3 +6,4 @@ export * from './reflex.js';
 export * from './vite.js';
 export * from './proxy.js';
 export * from './project.js';
+export * from './socketio.js';
