@@ -1,14 +1,21 @@
-// Discovery for the one-shot commands (routes, export): what it could not see goes to stderr, so
-// stdout stays the command's own output.
-import type { ConfigInput } from '../config/resolve.js';
+// Config loading for the one-shot commands that show or write the routing (routes, export): the
+// server's own resolution, with discovery, whose warnings go to stderr so stdout stays the
+// command's output.
+import { type FlagValues, type ResolvedConfig, resolveConfig } from '../config/resolve.js';
 import { discoverInProject } from '../discover.js';
 import type { CliContext } from './context.js';
 
-export function discoveryReportedOn(context: CliContext): NonNullable<ConfigInput['discoverDjangoPrefixes']> {
-  return async (projectDir) => {
-    const discovery = await discoverInProject(projectDir, context.env);
-    if (discovery?.error !== undefined) context.stderr.write(`reflex-django-proxy: django prefix discovery failed, using the defaults: ${discovery.error}\n`);
-    for (const warning of discovery?.warnings ?? []) context.stderr.write(`reflex-django-proxy: ${warning}; add --django-prefix for it\n`);
-    return discovery?.prefixes;
-  };
+export function resolveWithDiscovery(flags: FlagValues, context: CliContext): Promise<ResolvedConfig> {
+  return resolveConfig({
+    flags,
+    env: context.env,
+    cwd: context.cwd,
+    stdoutIsTTY: false,
+    discoverDjangoPrefixes: async (projectDir) => {
+      const discovery = await discoverInProject(projectDir, context.env);
+      if (discovery?.error !== undefined) context.stderr.write(`reflex-django-proxy: django prefix discovery failed, using the defaults: ${discovery.error}\n`);
+      for (const warning of discovery?.warnings ?? []) context.stderr.write(`reflex-django-proxy: ${warning}; add --django-prefix for it\n`);
+      return discovery?.prefixes;
+    },
+  });
 }

@@ -1,10 +1,9 @@
 // `routes`: the routing table in force, or where given paths go, with the same config loading as
 // the server so what it prints is what the server does.
-import { resolveConfig } from '../../config/resolve.js';
 import { RdpError } from '../../errors.js';
 import { describeRoutes, explainPath, type PathReport, routesTableText } from '../../routes-report.js';
 import type { Command } from '../context.js';
-import { discoveryReportedOn } from '../discovery.js';
+import { resolveWithDiscovery } from '../discovery.js';
 
 function pathText(report: PathReport): string {
   const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
@@ -30,13 +29,7 @@ export const command: Command = {
         throw new RdpError('RDP_ERR_INVALID_OPTION', `PATH: ${JSON.stringify(path)} is not valid; expected a request path starting with "/", such as /admin/`);
       }
     }
-    const config = await resolveConfig({
-      flags,
-      env: context.env,
-      cwd: context.cwd,
-      stdoutIsTTY: false,
-      discoverDjangoPrefixes: discoveryReportedOn(context),
-    });
+    const config = await resolveWithDiscovery(flags, context);
     const upgrade = own.ws === true;
     const paths = positionals.map((path) => explainPath(config, method, path, upgrade));
     if (own.json === true) {
