@@ -97,16 +97,13 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
       });
 
     dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone }, attempt).catch(
-      (thrown: unknown) => {
-        const error = thrown instanceof RdpError ? thrown : new RdpError('RDP_ERR_UPSTREAM_FAILED', String(thrown), { cause: thrown });
+      (error: RdpError) => {
         if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {
           res.destroy();
           return;
         }
         logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'upstream unavailable');
-        const answer = proxyAnswer(error.code, error.message, req.headers.accept, {
-          upstream: { name: upstream.name, url: upstream.url.origin, state: upstream.state, logTail: upstream.logTail },
-        });
+        const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
         res.writeHead(answer.status, answer.headers).end(answer.body);
         // The unread body of a refused request must not be parsed as the next request.
         if (withBody && !req.complete) res.once('finish', () => req.socket.destroy());

@@ -151,15 +151,16 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
         const { request: upstreamRequest, settle, fail } = openRequest(upstream, req.method ?? 'GET', target, headers, clientGone.signal);
+        // Answered: from here the relay or the refusal owns the client's close and errors.
         const settled = (): void => {
           settle();
+          client.removeListener('close', onEarlyClose);
+          client.removeListener('error', onEarlyClose);
           resolve();
         };
         upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
         upstreamRequest.once('upgrade', (response, upstreamSocket: Duplex, upstreamHead: Buffer) => {
           settled();
-          client.removeListener('close', onEarlyClose);
-          client.removeListener('error', onEarlyClose);
           if (client.destroyed) {
             upstreamSocket.destroy();
             return;
@@ -178,8 +179,6 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
         });
         upstreamRequest.once('response', (response) => {
           settled();
-          client.removeListener('close', onEarlyClose);
-          client.removeListener('error', onEarlyClose);
           if (client.destroyed) {
             response.destroy();
             return;
@@ -194,20 +193,14 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
         upstreamRequest.end();
       });
 
-    dispatch(upstream, { idempotent: true, holdTimeoutMs, clientGone }, attempt).catch((thrown: unknown) => {
-      const error = thrown instanceof RdpError ? thrown : new RdpError('RDP_ERR_UPSTREAM_FAILED', String(thrown), { cause: thrown });
+    dispatch(upstream, { idempotent: true, holdTimeoutMs, clientGone }, attempt).catch((error: RdpError) => {
       if (error.code === 'RDP_ERR_CLIENT_CLOSED') {
         client.destroy();
         return;
       }
       logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
       recent.add(req, target, upstream.name, statusFor(error.code));
-      writeRawAnswer(
-        client,
-        proxyAnswer(error.code, error.message, req.headers.accept, {
-          upstream: { name: upstream.name, url: upstream.url.origin, state: upstream.state, logTail: upstream.logTail },
-        }),
-      );
+      writeRawAnswer(client, proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts }));
     });
   }
 

@@ -4,6 +4,7 @@
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { Pool } from 'undici';
+import type { UpstreamFacts } from './error-page.js';
 import type { Upstream as UpstreamName } from './router.js';
 
 export type UpstreamState = 'up' | 'down' | 'starting';
@@ -96,6 +97,11 @@ export class Upstream {
   /** Its supervisor gave up on it (or stopped it): nothing will come back to wait for. */
   get isDownForGood(): boolean {
     return this.process?.state === 'down';
+  }
+
+  /** What an error page says about it. */
+  get facts(): UpstreamFacts {
+    return { name: this.name, url: this.current.origin, state: this.state, logTail: this.logTail };
   }
 
   reportProcess(report: ProcessReport): void {
