@@ -44,7 +44,8 @@ export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   await waitGroupGone(pgid, 5_000);
 }
 
-async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+/** Resolves true once the group has no live member, false at the deadline. */
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isGroupAlive(pgid)) {
     if (Date.now() >= deadline) return false;

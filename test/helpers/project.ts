@@ -9,8 +9,9 @@ import { connect } from 'node:net';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { freshDjangoDb } from './django.js';
 import { djangoSiteDir, python, repoRoot } from './paths.js';
-import { groupAlive, sleep, tempDir, type TeardownHost } from './process.js';
+import { groupAlive, tempDir, type TeardownHost } from './process.js';
 import { CLI } from './proxy.js';
+import { signalGroup, waitGroupGone } from '../../src/supervisor/process-group.js';
 
 export const REFLEX_STANDIN_SCRIPT = join(repoRoot, 'examples', 'demo', 'reflex-standin', 'reflex.js');
 
@@ -201,15 +202,7 @@ export function supervisedChildren(proxyPid: number, names: Record<string, 'djan
   return found;
 }
 
-/** Waits until `pgid` has no live member; false at the deadline. */
-export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (groupAlive(pgid)) {
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-  return true;
-}
+export { waitGroupGone };
 
 /**
  * Safety net for tests that start a supervising proxy: at teardown, SIGKILL whatever is left of the
@@ -220,11 +213,7 @@ export function killGroupsOnTeardown(t: TeardownHost, pgids: () => Iterable<numb
     for (const pgid of new Set(pgids())) {
       if (pgid === process.pid || pgid <= 1) continue;
       if (!groupAlive(pgid)) continue;
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
+      signalGroup(pgid, 'SIGKILL');
       await waitGroupGone(pgid, 2000);
     }
   });
