@@ -1,4 +1,4 @@
-// The routing contract (shared/design/routing.md §1–2) and nothing else: a pure function from
+// The routing contract (docs/routing.md §1–2) and nothing else: a pure function from
 // (method, raw request target, is-upgrade) to a decision. No I/O, so every rule is unit-tested here.
 
 export const RDP_NAMESPACE = '/__rdp';
@@ -29,7 +29,7 @@ export interface RouteTable {
 
 export type Upstream = 'django' | 'reflex' | 'frontend';
 
-/** Which row of the table decided: routing.md §1 numbers them 0–5. */
+/** Which row of the table decided: docs/routing.md §1 numbers them 0–5. */
 export type Rule = 0 | 1 | 2 | 3 | 4 | 5;
 
 export type Decision =

@@ -6,14 +6,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
-import { type ProxyAnswer, proxyAnswer } from './error-page.js';
+import { type ProxyAnswer, proxyAnswer } from './proxy/answers.js';
 import { type ErrorCode, RdpError } from './errors.js';
-import { createHttpForwarder } from './forward-http.js';
-import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './forward-upgrade.js';
+import { createHttpForwarder } from './proxy/forward-http.js';
+import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './proxy/forward-upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
-import { createStaticHandler } from './static-dir.js';
-import { createStatusApp, type StatusApp } from './status.js';
-import { Upstream } from './upstreams.js';
+import { createStaticHandler } from './proxy/static-dir.js';
+import { createStatusApp, type StatusApp } from './status/endpoints.js';
+import { Upstream } from './proxy/upstream.js';
 
 export interface ProxyServer {
   readonly server: Server;

@@ -6,7 +6,7 @@ import { RdpError } from './errors.js';
 import { type ChildCommand, type ChildRun, launch } from './supervisor/child-run.js';
 import { RestartPolicy, RESTART_POLICY } from './supervisor/restart-policy.js';
 import type { Watchdog } from './supervisor/watchdog.js';
-import type { Upstream, UpstreamState } from './upstreams.js';
+import type { Upstream, UpstreamState } from './proxy/upstream.js';
 
 export type ChildName = 'django' | 'reflex';
 export type ChildState = 'starting' | 'up' | 'restarting' | 'failed' | 'stopped';

@@ -1,4 +1,4 @@
-// Django prefix discovery (routing.md §1, source "discovery"; issue "Supervisor" §8): the project's
+// Django prefix discovery (docs/routing.md §1, source "discovery"; issue "Supervisor" §8): the project's
 // own interpreter sets Django up and lists the first segment of each top-level URL pattern, plus
 // STATIC_URL and (with DEBUG) MEDIA_URL. The fixture's prefixes are not the defaults, so routing to
 // /api or /accounts proves discovery ran; what it cannot see is warned about, and a settings module

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { resolveConfig } from '../src/config/resolve.js';
 import { DIFFERENCES, type ExportServer } from '../src/export/differences.js';
-import { explainPath } from '../src/routes-report.js';
+import { explainPath } from '../src/config/routes-report.js';
 import { originForm } from '../src/router.js';
 import { exportConfig, startCaddy, startNginx } from './helpers/edge-servers.js';
 import { freePort, startProxy, tempDir } from './helpers/index.js';

@@ -1,4 +1,4 @@
-// Proves the stand-ins behave like the real upstreams (see design/upstreams.md) before any proxy
+// Proves the stand-ins behave like the real upstreams (see docs/upstreams.md) before any proxy
 // test relies on them. No proxy here: every request goes straight to a fixture.
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';

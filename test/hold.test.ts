@@ -1,4 +1,4 @@
-// routing.md §4 "When an upstream is not there", through the real proxy process: a refused
+// docs/routing.md §4 "When an upstream is not there", through the real proxy process: a refused
 // connection is held (any method) until the upstream answers or --hold-timeout passes (503, HTML or
 // JSON); an idempotent request whose connection closes before any response byte is retried once;
 // anything else after bytes left is a 502; a response cut mid-body cuts the client's too.

@@ -1,4 +1,4 @@
-// Real Django behind the proxy (routing.md §3, "What crosses the proxy"): Host kept so the admin
+// Real Django behind the proxy (docs/routing.md §3, "What crosses the proxy"): Host kept so the admin
 // login passes Django's CSRF Origin check, X-Forwarded-* set, hop-by-hop headers dropped, the
 // request target forwarded byte for byte, Set-Cookie lines and streamed bodies intact, absolute
 // redirects moved to the client's origin, uploads of any size.

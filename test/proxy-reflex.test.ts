@@ -1,4 +1,4 @@
-// The Reflex backend behind the proxy, played by the python-socketio stand-in (design/upstreams.md):
+// The Reflex backend behind the proxy, played by the python-socketio stand-in (docs/upstreams.md):
 // Socket.IO over WebSocket through the proxy's port with the Reflex version as subprotocol, the
 // Django session resolved from the handshake Cookie, uploads streamed both ways, and the
 // backend's own refusal of long-polling.

@@ -1,5 +1,5 @@
 // A real Vite dev server as the frontend behind the proxy: the page and its modules load through
-// the proxy's origin, and the HMR socket (routing.md §1 row 2) connects through it with Vite's
+// the proxy's origin, and the HMR socket (docs/routing.md §1 row 2) connects through it with Vite's
 // token and `vite-hmr` subprotocol — or comes back as Vite's own HTTP refusal.
 import t from 'tap';
 import WebSocket from 'ws';

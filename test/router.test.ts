@@ -1,4 +1,4 @@
-// The routing contract, row by row and rule by rule (routing.md §1–2), as one table of cases.
+// The routing contract, row by row and rule by rule (docs/routing.md §1–2), as one table of cases.
 import t from 'tap';
 import {
   DEFAULT_DJANGO_PREFIXES,

@@ -1,4 +1,4 @@
-// The WebSocket relay (routing.md §3, "WebSockets") against real `ws` servers in this process:
+// The WebSocket relay (docs/routing.md §3, "WebSockets") against real `ws` servers in this process:
 // every handshake header and offered subprotocol reaches the upstream, its choices come back,
 // bytes flow untouched (permessage-deflate, 16 MiB messages, bursts), close codes cross both ways,
 // and the client gets 101 only after the upstream's — or the upstream's own HTTP refusal.

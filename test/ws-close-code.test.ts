@@ -1,7 +1,7 @@
 // The close-code reader against frames built by ws itself, split at every byte boundary.
 import t from 'tap';
 import { createRequire } from 'node:module';
-import { CloseCodeReader, NO_STATUS_RECEIVED } from '../src/ws-close-code.js';
+import { CloseCodeReader, NO_STATUS_RECEIVED } from '../src/proxy/ws-close-code.js';
 
 type Frame = { data: Buffer; opcode: number; mask: boolean };
 type FrameOptions = { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean };

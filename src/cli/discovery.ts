@@ -2,7 +2,7 @@
 // server's own resolution, with discovery, whose warnings go to stderr so stdout stays the
 // command's output.
 import { type FlagValues, type ResolvedConfig, resolveConfig } from '../config/resolve.js';
-import { discoverInProject } from '../discover.js';
+import { discoverInProject } from '../project/discover-django.js';
 import type { CliContext } from './context.js';
 
 export function resolveWithDiscovery(flags: FlagValues, context: CliContext): Promise<ResolvedConfig> {

@@ -1,5 +1,5 @@
 // UserConfig → ResolvedConfig, once, at start: flag > environment > config file > discovery >
-// default (routing.md §1). Everything after this trusts the result.
+// default (docs/routing.md §1). Everything after this trusts the result.
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { RdpError } from '../errors.js';

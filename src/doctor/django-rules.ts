@@ -1,4 +1,4 @@
-// The Django settings that break one-origin sessions (upstreams.md): each rule reads the settings,
+// The Django settings that break one-origin sessions (docs/upstreams.md): each rule reads the settings,
 // the public origin and the proxy's own behaviour (Host kept, X-Forwarded-* replaced unless
 // --trust-proxy), and returns its findings.
 import { type Finding, fixAt, type Location, type Severity } from './finding.js';

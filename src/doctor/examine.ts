@@ -1,9 +1,9 @@
 // Doctor's reading of a project, starting nothing: the Django settings through the discovery probe
 // (the project's interpreter imports them, as runserver would) and rxconfig.py through `ast`.
 import { isAbsolute, join, relative } from 'node:path';
-import { discoverDjango } from '../discover.js';
+import { discoverDjango } from '../project/discover-django.js';
 import { RdpError } from '../errors.js';
-import { findMarker, pythonFor } from '../project.js';
+import { findMarker, pythonFor } from '../project/detect.js';
 import type { Finding, Location } from './finding.js';
 import { diagnose } from './rules.js';
 import { readRxconfig } from './rxconfig.js';

@@ -2,7 +2,7 @@
 // it would need Reflex installed, and would run the team's code. Only the keyword arguments of the
 // `rx.Config(...)` / `Config(...)` call are read; literals are evaluated with ast.literal_eval,
 // anything else is kept as its source text.
-import { runPythonProbe } from '../python-probe.js';
+import { runPythonProbe } from '../project/python-probe.js';
 
 const READ_TIMEOUT_MS = 15_000;
 

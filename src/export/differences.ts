@@ -1,4 +1,4 @@
-// Where nginx and Caddy cannot follow the routing contract (routing.md), said once: the exported
+// Where nginx and Caddy cannot follow the routing contract (docs/routing.md), said once: the exported
 // file carries the lines for its server as comments, the README lists them all, and
 // test/export-parity.test.ts asserts each one against the real server.
 

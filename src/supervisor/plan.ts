@@ -2,7 +2,7 @@
 // get their commands, side ports and environment (REFLEX_API_URL = the proxy's public origin).
 import type { ResolvedConfig } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
-import { detectProject } from '../project.js';
+import { detectProject } from '../project/detect.js';
 import type { ChildName } from '../supervisor.js';
 import type { ChildCommand } from './child-run.js';
 import { fillPlaceholders, splitCommandLine } from './command-line.js';

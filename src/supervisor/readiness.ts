@@ -1,4 +1,4 @@
-// Readiness as upstreams.md defines it: Django and the frontend when their port answers HTTP (any
+// Readiness as docs/upstreams.md defines it: Django and the frontend when their port answers HTTP (any
 // status), the Reflex backend when GET /ping answers 200 ("Backend running at:" comes too early).
 import { request } from 'node:http';
 

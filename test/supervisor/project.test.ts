@@ -2,7 +2,7 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { detectProject, findMarker } from '../../src/project.js';
+import { detectProject, findMarker } from '../../src/project/detect.js';
 
 const EXECUTABLE = '#!/bin/sh\n';
 

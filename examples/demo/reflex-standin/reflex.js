@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A STAND-IN for `reflex run` (real Reflex cannot be installed on every machine): it behaves as
-// shared/design/upstreams.md describes — ports from its flags, .web/env.json from REFLEX_API_URL,
+// docs/upstreams.md describes — ports from its flags, .web/env.json from REFLEX_API_URL,
 // "Backend running at:" printed before the backend is up, GET /ping, Socket.IO on /_event
 // (WebSocket only, subprotocol echoed), /_upload, and a frontend dev server in the same process
 // group that prints "App running at:". Its socket asks Django, through the proxy's public origin and

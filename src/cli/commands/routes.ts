@@ -1,7 +1,7 @@
 // `routes`: the routing table in force, or where given paths go, with the same config loading as
 // the server so what it prints is what the server does.
 import { RdpError } from '../../errors.js';
-import { describeRoutes, explainPath, type PathReport, routesTableText } from '../../routes-report.js';
+import { describeRoutes, explainPath, type PathReport, routesTableText } from '../../config/routes-report.js';
 import type { Command } from '../context.js';
 import { resolveWithDiscovery } from '../discovery.js';
 

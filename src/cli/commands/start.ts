@@ -3,10 +3,10 @@
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { resolveConfig } from '../../config/resolve.js';
-import { type DjangoFacts, discoverInProject } from '../../discover.js';
+import { type DjangoFacts, discoverInProject } from '../../project/discover-django.js';
 import { RdpError } from '../../errors.js';
 import { createLogger } from '../../log.js';
-import { describeRoutes, routesTableText } from '../../routes-report.js';
+import { describeRoutes, routesTableText } from '../../config/routes-report.js';
 import { createProxy, type ProxyServer } from '../../server.js';
 import type { ChildOutput, ChildSpec } from '../../supervisor.js';
 import type { PlannedChild } from '../../supervisor/plan.js';

@@ -1,7 +1,7 @@
 // The routing table in force, and the answer for one path, in the shape `routes --json` prints and
 // /__rdp/routes serves (documented in the README).
-import type { ResolvedConfig, SourcedPrefix } from './config/resolve.js';
-import { type Decision, type Rule, route } from './router.js';
+import type { ResolvedConfig, SourcedPrefix } from './resolve.js';
+import { type Decision, type Rule, route } from '../router.js';
 
 export const RULE_NAMES: Readonly<Record<Rule, string>> = Object.freeze({
   0: "the proxy's own namespace /__rdp/",

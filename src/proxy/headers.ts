@@ -1,4 +1,4 @@
-// Which headers cross the proxy (routing.md §3), for plain requests and WebSocket handshakes alike.
+// Which headers cross the proxy (docs/routing.md §3), for plain requests and WebSocket handshakes alike.
 // Headers stay in Node's flat raw form ([name, value, name, value, …]): order, case and repeated
 // lines (Set-Cookie) survive byte for byte, and no object is built per request.
 import type { IncomingMessage } from 'node:http';

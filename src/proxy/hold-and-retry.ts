@@ -1,10 +1,10 @@
-// The rules of routing.md §4 for one request: hold it while its upstream refuses connections (dev
+// The rules of docs/routing.md §4 for one request: hold it while its upstream refuses connections (dev
 // servers restart all the time), retry once an idempotent request whose connection closed before
 // any response byte, and otherwise fail with a typed error the forwarders turn into 503 or 502.
 import { type ClientRequest, request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RdpError } from './errors.js';
-import type { Upstream } from './upstreams.js';
+import { RdpError } from '../errors.js';
+import type { Upstream } from './upstream.js';
 
 /** Nothing reached the upstream: waiting and sending again is safe for any method. */
 const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

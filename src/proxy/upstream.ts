@@ -4,8 +4,8 @@
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { Pool } from 'undici';
-import type { UpstreamFacts } from './error-page.js';
-import type { Upstream as UpstreamName } from './router.js';
+import type { UpstreamFacts } from './answers.js';
+import type { Upstream as UpstreamName } from '../router.js';
 
 export type UpstreamState = 'up' | 'down' | 'starting';
 

@@ -1,10 +1,10 @@
-// Django prefix discovery (routing.md §1, source 4): a one-shot run of the project's interpreter
+// Django prefix discovery (docs/routing.md §1, source 4): a one-shot run of the project's interpreter
 // that sets Django up and prints, as JSON, the first path segment of every top-level URL pattern,
 // the static and media prefixes, and the settings `doctor` reads.
-import { RdpError } from './errors.js';
-import { findMarker, pythonFor } from './project.js';
+import { RdpError } from '../errors.js';
+import { findMarker, pythonFor } from './detect.js';
 import { runPythonProbe } from './python-probe.js';
-import { normalizePrefix } from './router.js';
+import { normalizePrefix } from '../router.js';
 
 const PROBE_TIMEOUT_MS = 30_000;
 

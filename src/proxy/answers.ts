@@ -1,7 +1,7 @@
 // The proxy's own answers: JSON for API clients, a page for browsers. A page about an upstream
 // that is down or starting refreshes itself, so the browser lands on the app once it is back.
-import { type ErrorCode, statusFor } from './errors.js';
-import type { UpstreamState } from './upstreams.js';
+import { type ErrorCode, statusFor } from '../errors.js';
+import type { UpstreamState } from './upstream.js';
 
 export interface UpstreamFacts {
   readonly name: string;

@@ -1,15 +1,15 @@
-// Our own WebSocket relay (routing.md §3): the client gets 101 only after the upstream's 101, with
+// Our own WebSocket relay (docs/routing.md §3): the client gets 101 only after the upstream's 101, with
 // every handshake header, offered subprotocol and extension passed through; then a raw byte pipe
 // both ways, so permessage-deflate and message sizes are never touched.
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { type ProxyAnswer, proxyAnswer } from './error-page.js';
-import { RdpError, statusFor } from './errors.js';
+import { type ProxyAnswer, proxyAnswer } from './answers.js';
+import { RdpError, statusFor } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { RecentUpgrades } from './recent-upgrades.js';
-import { ClientGone, dispatch, openRequest } from './dispatch.js';
-import type { Upstream } from './upstreams.js';
+import { ClientGone, dispatch, openRequest } from './hold-and-retry.js';
+import type { Upstream } from './upstream.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
 /** How long the sides of a closing relay get to finish their close handshake. */

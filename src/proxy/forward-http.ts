@@ -1,12 +1,12 @@
-// Forwards one plain HTTP request to the upstream router.ts chose (routing.md §3–4): raw target and
+// Forwards one plain HTTP request to the upstream router.ts chose (docs/routing.md §3–4): raw target and
 // Host unchanged, bodies streamed both ways with no cap, and the hold/retry rules of dispatch().
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { proxyAnswer } from './error-page.js';
-import { RdpError } from './errors.js';
+import { proxyAnswer } from './answers.js';
+import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { AttemptError, ClientGone, dispatch } from './dispatch.js';
-import type { Upstream } from './upstreams.js';
+import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
+import type { Upstream } from './upstream.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import mime from 'mime';
 import type { Logger } from 'pino';
-import { proxyAnswer } from './error-page.js';
-import { ALLOW_HEADER } from './router.js';
+import { proxyAnswer } from './answers.js';
+import { ALLOW_HEADER } from '../router.js';
 
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
 

@@ -1,8 +1,8 @@
-// Finding the team's Django and Reflex apps and the interpreters that run them (upstreams.md): the
+// Finding the team's Django and Reflex apps and the interpreters that run them (docs/upstreams.md): the
 // directory itself or one level below, the project's own venv before anything on PATH.
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
-import { RdpError } from './errors.js';
+import { RdpError } from '../errors.js';
 
 export interface Project {
   readonly root: string;
@@ -58,7 +58,7 @@ function venvCandidates(dirs: ReadonlyArray<string | undefined>, env: Readonly<R
   return [...new Set(venvs)];
 }
 
-/** The project's interpreter: its venv's python, else python3 on PATH (upstreams.md). */
+/** The project's interpreter: its venv's python, else python3 on PATH (docs/upstreams.md). */
 export function findPython(venvs: readonly string[], env: Readonly<Record<string, string | undefined>>): string {
   return venvs.map((venv) => join(venv, 'bin', 'python')).find(isExecutable) ?? onPath('python3', env) ?? 'python3';
 }
