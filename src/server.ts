@@ -12,6 +12,8 @@ import { createHttpForwarder } from './proxy/forward-http.js';
 import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './proxy/forward-upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
 import { createStaticHandler } from './proxy/static-dir.js';
+import { liveConfig } from './proxy/live-config.js';
+import { SocketBypassWatch } from './proxy/socket-bypass.js';
 import { createStatusApp, type StatusApp } from './status/endpoints.js';
 import { Upstream } from './proxy/upstream.js';
 
@@ -49,7 +51,14 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
 
 export async function createProxy(config: ResolvedConfig, logger: Logger): Promise<ProxyServer> {
   const upstreams = requireUpstreams(config);
-  const table = config.routeTable;
+  // The reserved prefixes follow the Reflex app's env.json while the proxy runs.
+  const live = liveConfig(config, logger);
+  let boundPort: number | undefined;
+  const bypass = new SocketBypassWatch({
+    config: live.current,
+    publicUrl: () => config.publicUrl ?? (boundPort === undefined ? undefined : `http://localhost:${boundPort}`),
+    logger: logger.child({ component: 'reflex' }),
+  });
   const accessLog = logger.child({ component: 'access' });
   const forwardHttp = createHttpForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
   const upgrades = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
@@ -74,7 +83,8 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
   });
   let status: Promise<StatusApp> | undefined;
-  const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, upgrades.recent, logger.child({ component: 'status' })));
+  const statusApp = (): Promise<StatusApp> =>
+    (status ??= createStatusApp(config, upstreams, upgrades.recent, logger.child({ component: 'status' }), { config: live.current, socketBypass: () => bypass.notice() }));
 
   const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
     accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
@@ -90,8 +100,9 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const decision = route(req.method ?? 'GET', req.url ?? '/', false, table);
+    const decision = route(req.method ?? 'GET', req.url ?? '/', false, live.current().routeTable);
     if (decision.kind === 'forward') {
+      bypass.sawRequest(req, decision);
       if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision.path);
       else forwardHttp(req, res, upstreams.get(decision.upstream)!, decision.target);
     } else if (decision.kind === 'proxy') {
@@ -115,7 +126,8 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       writeRawAnswer(socket, proxyAnswer('RDP_ERR_BAD_REQUEST', `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`, req.headers.accept));
       return;
     }
-    const decision = route(req.method ?? 'GET', req.url ?? '/', true, table);
+    const decision = route(req.method ?? 'GET', req.url ?? '/', true, live.current().routeTable);
+    if (decision.kind === 'forward' && decision.upstream === 'reflex') bypass.sawReflexSocket();
     if (decision.kind === 'forward') upgrades.forward(req, socket, head, upstreams.get(decision.upstream)!, decision.target);
     else if (decision.kind === 'proxy') writeRawAnswer(socket, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
     else writeRawAnswer(socket, rejectAnswer(decision, req.headers.accept));
@@ -142,7 +154,9 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
         });
       });
       for (const upstream of upstreams.values()) void upstream.probe();
-      return server.address() as AddressInfo;
+      const address = server.address() as AddressInfo;
+      boundPort = address.port;
+      return address;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -153,6 +167,8 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of upstreams.values()) upstream.close();
+      live.close();
+      bypass.close();
       if (status !== undefined) await (await status).close();
       logger.flush();
     },

@@ -1,7 +1,7 @@
 // `doctor`: the pure rules from tables, rxconfig.py read through the real interpreter, and the
 // command against fixture projects (real Django 5.2 settings imported by the project's Python).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Finding } from '../src/doctor/finding.js';
@@ -339,8 +339,33 @@ t.test('the broken project on a named http host: Secure is an error, Vite refuse
   const severity = (setting: string) => report.findings.find((finding) => finding.setting === setting)?.severity;
   t.equal(severity('CSRF_COOKIE_SECURE'), 'error');
   const vite = report.findings.find((finding) => finding.setting === 'vite_allowed_hosts');
-  t.match(vite, { severity: 'error', value: ['legacy.example.test'], file: BROKEN_RX, line: lineOf(BROKEN_RX, 'vite_allowed_hosts='), why: /Vite answers 403/ });
+  t.match(vite, { severity: 'warning', value: ['legacy.example.test'], file: BROKEN_RX, line: lineOf(BROKEN_RX, 'vite_allowed_hosts='), why: /Vite answers 403.*the Reflex the proxy starts gets it in REFLEX_VITE_ALLOWED_HOSTS/ });
   t.match(vite?.fix, "add 'app.example.test' to vite_allowed_hosts");
+  const running = ['--reflex-backend-url', 'http://127.0.0.1:8002', '--reflex-frontend-url', 'http://127.0.0.1:3000'];
+  const own = await doctorJson(['--project', join(DOCTOR, 'broken'), '--public-url', 'http://app.example.test:8000', ...running]);
+  t.match(own.report.findings.find((finding) => finding.setting === 'vite_allowed_hosts'), { severity: 'error' }, 'a Reflex the proxy does not start is not told: an error');
+  const single = await doctorJson(['--project', join(DOCTOR, 'broken'), '--public-url', 'http://app.example.test:8000', '--reflex-single-port']);
+  t.notOk(single.report.findings.some((finding) => finding.setting === 'vite_allowed_hosts'), 'a single-port Reflex has no Vite');
+});
+
+t.test('.web/env.json baked with another origin: an error naming the file, the value and the fix', async (t) => {
+  const dir = projectWith(t, 'api-url-public.py');
+  mkdirSync(join(dir, '.web'));
+  const envJson = (origin: string) =>
+    writeFileSync(join(dir, '.web', 'env.json'), JSON.stringify({ PING: `http://${origin}/ping`, EVENT: `ws://${origin}/_event`, UPLOAD: `http://${origin}/_upload`, TRANSPORT: 'websocket' }, null, 2));
+  envJson('localhost:8002');
+  const text = await doctor(['--project', dir], {}, dir);
+  t.equal(text.code, 1, 'exit 1');
+  t.match(text.stdout, 'error    EVENT = "ws://localhost:8002/_event"\n');
+  t.match(text.stdout, '  why    the page sends its /_event socket to http://localhost:8002 (and PING, UPLOAD with it), not http://localhost:8000: it goes around the proxy');
+  t.match(text.stdout, '  fix    restart `reflex run` with REFLEX_API_URL=http://localhost:8000 (and API_URL for Reflex ≤ 0.7): it is baked into .web/env.json at start\n');
+  const { report } = await doctorJson(['--project', dir], {}, dir);
+  t.same(report.findings.map((finding) => [finding.source, finding.setting, finding.value, finding.file, finding.line]), [['env.json', 'EVENT', 'ws://localhost:8002/_event', '.web/env.json', null]]);
+
+  envJson('localhost:8000');
+  t.equal((await doctor(['--project', dir], {}, dir)).code, 0, 'env.json on the public origin: nothing to say');
+  const onIp = await doctorJson(['--project', dir, '--public-url', 'http://127.0.0.1:8000'], {}, dir);
+  t.same(onIp.report.findings.filter((finding) => finding.source === 'env.json'), [], "localhost in env.json is the page's own host to Reflex's client: the same origin");
 });
 
 t.test('text output: one block per finding and a summary', async (t) => {
@@ -419,7 +444,7 @@ t.test('rxconfig variants through the command', async (t) => {
     ['vite-hosts.py', [], []],
     ['vite-hosts.py', ['--public-url', 'http://corp.example.test:8000'], []],
     ['vite-hosts.py', ['--public-url', 'http://app.corp.example.test:8000'], []],
-    ['vite-hosts.py', ['--public-url', 'http://app.example.test:8000'], [['vite_allowed_hosts', 'error', ['.corp.example.test'], 5]]],
+    ['vite-hosts.py', ['--public-url', 'http://app.example.test:8000'], [['vite_allowed_hosts', 'warning', ['.corp.example.test'], 5]]],
     ['not-literal.py', [], [['api_url', 'warning', null, 8]]],
   ];
   for (const [file, args, expect] of cases) {
@@ -467,5 +492,5 @@ t.test('the installed CLI: exit status and the public URL from the environment',
   t.match(broken.stdout, 'error    ALLOWED_HOSTS = [\'api.example.test\']');
   const clean = spawnSync(process.execPath, [CLI, 'doctor', '--project', join(DOCTOR, 'clean')], { encoding: 'utf8', env: { ...env, RDP_PUBLIC_URL: 'http://app.example.test:8000' }, cwd: repoRoot, timeout: 30_000 });
   t.equal(clean.status, 1, 'a named host needs ALLOWED_HOSTS and vite_allowed_hosts');
-  t.match(clean.stdout, /error    ALLOWED_HOSTS = \[\][\s\S]*error    vite_allowed_hosts = not set/);
+  t.match(clean.stdout, /error    ALLOWED_HOSTS = \[\][\s\S]*warning  vite_allowed_hosts = not set/);
 });

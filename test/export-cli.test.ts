@@ -100,6 +100,9 @@ t.test('every kind of table exports a file nginx and Caddy accept', async (t) =>
     ['odd prefix characters', [...URLS, '--django-prefix', '/a b', '--django-prefix', '/café', '--django-prefix', '/x.y{1}', '--django-prefix', '/q"uote']],
     ['a Django prefix under a reserved one, the ws prefix under a Django one', [...URLS, '--django-prefix', '/_upload/files', '--django-prefix', '/api', '--django-ws-prefix', '/api/ws']],
     ['IPv6 host and another port', [...URLS, '--host', '::1', '--port', '9443']],
+    ['the split layout', [...backends, '--layout', 'split']],
+    ['a single-port Reflex', [...backends, '--reflex-single-port', '--django-ws-prefix', '/ws']],
+    ['a single-port Reflex from equal URLs', [...backends, '--reflex-frontend-url', 'http://127.0.0.1:8002']],
   ];
   for (const [name, args] of variants) {
     const dir = t.testdir({});

@@ -1,10 +1,11 @@
 // Parity: the proxy, real nginx and real Caddy — the last two running the files `export` writes —
 // in front of the same recording upstreams, send each request of one table to the same upstream
-// (and forward the same target). Where a server cannot follow the contract, the row holds that
+// (and forward the same target), for each layout: django_outer, reflex-django v3's split layout,
+// and django_outer with a single-port Reflex. Where a server cannot follow the contract, the row holds that
 // server's own outcome and the difference it comes from (src/export/differences.ts), so every
 // difference is asserted, not assumed.
-import t from 'tap';
-import { resolveConfig } from '../src/config/resolve.js';
+import t, { type Test } from 'tap';
+import { type FlagValues, resolveConfig } from '../src/config/resolve.js';
 import { DIFFERENCES, type ExportServer } from '../src/export/differences.js';
 import { explainPath } from '../src/config/routes-report.js';
 import { originForm } from '../src/router.js';
@@ -129,6 +130,64 @@ const ROWS: readonly Row[] = [
   { method: 'TRACE', target: '/admin/', expect: 'django', nginx: { outcome: 405, because: 'trace' } },
 ];
 
+// The split layout, exported with --django-ws-prefix /ws, which it does not use: reserved prefixes
+// to Reflex, every other path, method and upgrade to Django.
+const SPLIT_ROWS: readonly Row[] = [
+  { target: '/', expect: 'django' },
+  { target: '/some/page', expect: 'django' },
+  { method: 'POST', target: '/some/page', expect: 'django' },
+  { method: 'PUT', target: '/', expect: 'django' },
+  { method: 'OPTIONS', target: '/about', expect: 'django' },
+  { method: 'DELETE', target: '/admin/thing/1/', expect: 'django' },
+  { target: '/admin/', expect: 'django' },
+  { target: '/_event', expect: 'reflex' },
+  { target: '/%5Fevent/', expect: 'reflex' },
+  { method: 'POST', target: '/_upload', expect: 'reflex' },
+  { target: '/ping', expect: 'reflex' },
+  { target: '/auth-codespace/callback?code=1', expect: 'reflex' },
+  { target: '/_eventx', expect: 'django' },
+  { target: '/_Event/', expect: 'django' },
+  { target: '/_event/?EIO=4&transport=websocket', upgrade: true, expect: 'reflex' },
+  { target: '/?token=hmr-token', upgrade: true, expect: 'django' },
+  { target: '/ws/chat/', upgrade: true, expect: 'django' },
+  { method: 'POST', target: 'http://other.example/_upload', expect: 'reflex' },
+  { target: '/_event/../admin/', expect: 'reflex', ...bothNormalise('django') },
+  { target: '/admin/../ping', expect: 'django', ...bothNormalise('reflex') },
+  {
+    target: '/%zz',
+    expect: 'django',
+    nginx: { outcome: 400, because: 'invalid-escape' },
+    caddy: { outcome: 400, because: 'invalid-escape' },
+  },
+  {
+    target: '/__rdp/health',
+    expect: 'self',
+    nginx: { outcome: 'django', because: 'no-namespace' },
+    caddy: { outcome: 'django', because: 'no-namespace' },
+  },
+];
+
+// A single-port Reflex (`reflex run --env prod`): the Reflex backend serves the pages and their
+// upgrades; Django prefixes and rule 5 are as in django_outer.
+const SINGLE_PORT_ROWS: readonly Row[] = [
+  { target: '/', expect: 'reflex' },
+  { target: '/about', expect: 'reflex' },
+  { method: 'HEAD', target: '/about', expect: 'reflex' },
+  { method: 'POST', target: '/about', expect: 405 },
+  { target: '/admin/', expect: 'django' },
+  { method: 'POST', target: '/admin/login/', expect: 'django' },
+  { target: '/_event/?EIO=4&transport=websocket', upgrade: true, expect: 'reflex' },
+  { target: '/?token=hmr-token', upgrade: true, expect: 'reflex' },
+  { target: '/admin/', upgrade: true, expect: 'reflex' },
+  { target: '/x/../admin/', expect: 'reflex', ...bothNormalise('django') },
+  {
+    target: '/__rdp/health',
+    expect: 'self',
+    nginx: { outcome: 'reflex', because: 'no-namespace' },
+    caddy: { outcome: 'reflex', because: 'no-namespace' },
+  },
+];
+
 const SERVERS = ['proxy', 'nginx', 'caddy'] as const;
 type Front = (typeof SERVERS)[number];
 
@@ -150,51 +209,73 @@ const dir = await tempDir(t, 'rdp-parity-');
 const django = await startRecorder(t, 'django');
 const reflex = await startRecorder(t, 'reflex');
 const frontend = await startRecorder(t, 'frontend');
-const settings = ['--django-url', django.url, '--reflex-backend-url', reflex.url, '--reflex-frontend-url', frontend.url, '--django-ws-prefix', '/ws'];
+const upstreams: FlagValues = { 'django-url': django.url, 'reflex-backend-url': reflex.url };
 
-const nginxPort = await freePort();
-const nginx = await startNginx(t, await exportConfig('nginx', [...settings, '--port', String(nginxPort)], dir), nginxPort);
-const caddyPort = await freePort();
-const caddy = await startCaddy(t, await exportConfig('caddy', [...settings, '--port', String(caddyPort)], dir), caddyPort);
-const proxy = await startProxy(t, settings);
-const ports: Record<Front, number> = { proxy: proxy.port, nginx: nginx.port, caddy: caddy.port };
-
-t.test('the table agrees with the router the proxy runs', async (t) => {
-  const config = await resolveConfig({ flags: { 'django-ws-prefix': '/ws' }, env: {}, cwd: dir, stdoutIsTTY: false });
-  for (const row of ROWS) {
-    const report = explainPath(config, row.method ?? 'GET', row.target, row.upgrade === true);
-    const routed: Outcome = report.target === 'reject' ? (report.status as Outcome) : report.target === 'proxy' ? 'self' : (report.target as Outcome);
-    t.equal(routed, row.expect, describe(row));
-  }
-});
-
-t.test('every deviation names a difference documented for that server', async (t) => {
-  for (const row of ROWS) {
-    for (const server of ['nginx', 'caddy'] as const satisfies readonly ExportServer[]) {
-      const deviation = row[server];
-      if (deviation === undefined) continue;
-      const difference = DIFFERENCES.find((candidate) => candidate.id === deviation.because);
-      t.ok(difference?.servers.includes(server), `${describe(row)}: ${server} deviates because of "${deviation.because}"`);
-      t.not(deviation.outcome, row.expect, `${describe(row)}: a deviation for ${server} differs from the contract`);
-    }
-  }
-});
-
-for (const front of SERVERS) {
-  t.test(`${front}: every row goes where the table says`, async (t) => {
-    const seen: string[] = [];
-    for (const row of ROWS) {
-      const answer = await send(ports[front], row.target, { method: row.method, upgrade: row.upgrade, body: row.method === 'POST' ? 'a=1' : undefined });
-      const outcome = outcomeOf(answer);
-      seen.push(`${describe(row)} -> ${outcome}${answer.forwarded === undefined ? '' : ` (${answer.forwarded})`}`);
-      t.equal(outcome, expected(row, front), `${front}: ${describe(row)}`);
-      if (answer.upstream !== undefined) {
-        // Forwarded byte for byte (an absolute-form target as its origin-form), whatever was matched.
-        t.equal(answer.forwarded, originForm(row.target), `${front}: ${describe(row)} forwarded as sent`);
-      }
-      // Rule 5's 405 says what is allowed; nginx's own 405 for TRACE is not that one.
-      if (outcome === 405 && row.expect === 405) t.equal(answer.headers.allow, 'GET, HEAD, OPTIONS', `${front}: ${describe(row)} Allow`);
-    }
-    t.comment(seen.join('\n'));
-  });
+interface LayoutCase {
+  readonly name: string;
+  /** Besides the Django and Reflex backend URLs. */
+  readonly flags: FlagValues;
+  readonly rows: readonly Row[];
 }
+
+const LAYOUT_CASES: readonly LayoutCase[] = [
+  { name: 'django-outer', flags: { 'reflex-frontend-url': frontend.url, 'django-ws-prefix': '/ws' }, rows: ROWS },
+  { name: 'split', flags: { layout: 'split', 'django-ws-prefix': '/ws' }, rows: SPLIT_ROWS },
+  { name: 'single-port', flags: { 'reflex-single-port': true }, rows: SINGLE_PORT_ROWS },
+];
+
+function argsOf(flags: FlagValues): string[] {
+  return Object.entries(flags).flatMap(([flag, value]) => (value === true ? [`--${flag}`] : [`--${flag}`, String(value)]));
+}
+
+async function checkLayout(t: Test, layout: LayoutCase): Promise<void> {
+  const settings = argsOf({ ...upstreams, ...layout.flags });
+  const nginxPort = await freePort();
+  const nginx = await startNginx(t, await exportConfig('nginx', [...settings, '--port', String(nginxPort)], dir), nginxPort);
+  const caddyPort = await freePort();
+  const caddy = await startCaddy(t, await exportConfig('caddy', [...settings, '--port', String(caddyPort)], dir), caddyPort);
+  const proxy = await startProxy(t, settings);
+  const ports: Record<Front, number> = { proxy: proxy.port, nginx: nginx.port, caddy: caddy.port };
+
+  t.test('the table agrees with the router the proxy runs', async (t) => {
+    const config = await resolveConfig({ flags: { ...upstreams, ...layout.flags }, env: {}, cwd: dir, stdoutIsTTY: false });
+    for (const row of layout.rows) {
+      const report = explainPath(config, row.method ?? 'GET', row.target, row.upgrade === true);
+      const routed: Outcome = report.target === 'reject' ? (report.status as Outcome) : report.target === 'proxy' ? 'self' : (report.target as Outcome);
+      t.equal(routed, row.expect, describe(row));
+    }
+  });
+
+  t.test('every deviation names a difference documented for that server', async (t) => {
+    for (const row of layout.rows) {
+      for (const server of ['nginx', 'caddy'] as const satisfies readonly ExportServer[]) {
+        const deviation = row[server];
+        if (deviation === undefined) continue;
+        const difference = DIFFERENCES.find((candidate) => candidate.id === deviation.because);
+        t.ok(difference?.servers.includes(server), `${describe(row)}: ${server} deviates because of "${deviation.because}"`);
+        t.not(deviation.outcome, row.expect, `${describe(row)}: a deviation for ${server} differs from the contract`);
+      }
+    }
+  });
+
+  for (const front of SERVERS) {
+    t.test(`${front}: every row goes where the table says`, async (t) => {
+      const seen: string[] = [];
+      for (const row of layout.rows) {
+        const answer = await send(ports[front], row.target, { method: row.method, upgrade: row.upgrade, body: row.method === 'POST' ? 'a=1' : undefined });
+        const outcome = outcomeOf(answer);
+        seen.push(`${describe(row)} -> ${outcome}${answer.forwarded === undefined ? '' : ` (${answer.forwarded})`}`);
+        t.equal(outcome, expected(row, front), `${front}: ${describe(row)}`);
+        if (answer.upstream !== undefined) {
+          // Forwarded byte for byte (an absolute-form target as its origin-form), whatever was matched.
+          t.equal(answer.forwarded, originForm(row.target), `${front}: ${describe(row)} forwarded as sent`);
+        }
+        // Rule 5's 405 says what is allowed; nginx's own 405 for TRACE is not that one.
+        if (outcome === 405 && row.expect === 405) t.equal(answer.headers.allow, 'GET, HEAD, OPTIONS', `${front}: ${describe(row)} Allow`);
+      }
+      t.comment(seen.join('\n'));
+    });
+  }
+}
+
+for (const layout of LAYOUT_CASES) t.test(`${layout.name} layout`, (t) => checkLayout(t, layout));

@@ -7,6 +7,7 @@ import { findMarker, pythonFor } from '../project/detect.js';
 import type { Finding, Location } from './finding.js';
 import { diagnose } from './rules.js';
 import { readRxconfig } from './rxconfig.js';
+import { readEnvJson } from '../project/env-json.js';
 
 export interface ExamineOptions {
   readonly project: string;
@@ -16,6 +17,7 @@ export interface ExamineOptions {
   readonly trustProxy: boolean;
   readonly eventPath: string;
   readonly frontendIsDirectory: boolean;
+  readonly proxyStartsReflex: boolean;
 }
 
 export interface DoctorReport {
@@ -54,11 +56,14 @@ export async function examineProject(options: ExamineOptions): Promise<DoctorRep
   for (const [name, where] of Object.entries(facts.settingLines ?? {})) locations[name] = { file: show(where.file), line: where.line };
   const settingsFile = facts.settingsFile === undefined ? null : show(facts.settingsFile);
   const rxFile = rx === undefined ? null : show(rx.file);
+  const envJson = reflexDir === undefined ? undefined : readEnvJson(join(reflexDir, '.web', 'env.json'));
   const findings = diagnose({
     publicUrl: options.publicUrl,
     trustProxy: options.trustProxy,
     eventPath: options.eventPath,
     frontendIsDirectory: options.frontendIsDirectory,
+    proxyStartsReflex: options.proxyStartsReflex,
+    envJson: envJson?.kind === 'ok' ? { ...envJson.envJson, file: show(envJson.file) } : null,
     viteExtraHost: env.__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS,
     django: { settings: facts.settings, locations, settingsFile },
     rxconfig: rx === undefined || rxFile === null || rx.error !== undefined ? null : { file: rxFile, callLine: rx.callLine, keywords: rx.keywords },

@@ -12,7 +12,7 @@ export interface Location {
 
 export interface Finding {
   readonly severity: Severity;
-  readonly source: 'django' | 'rxconfig';
+  readonly source: 'django' | 'rxconfig' | 'env.json';
   /** The Django setting or rxconfig keyword. */
   readonly setting: string;
   /** The value as JSON; null for an expression that is not a literal, or a keyword not given. */

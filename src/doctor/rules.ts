@@ -4,6 +4,8 @@ import { DJANGO_RULES } from './django-rules.js';
 import type { Finding, Location } from './finding.js';
 import { normalizeHost } from './hosts.js';
 import { RXCONFIG_RULES } from './rxconfig-rules.js';
+import { envJsonFindings } from './env-json-rules.js';
+import type { EnvJson } from '../config/reflex-endpoints.js';
 import type { RxKeyword } from './rxconfig.js';
 
 export interface DjangoInput {
@@ -29,13 +31,17 @@ export interface DoctorInput {
   readonly trustProxy: boolean;
   /** Reflex's socket path, `/_event` under --reflex-backend-path. */
   readonly eventPath: string;
-  /** --frontend-dir: no Vite dev server, so its host check does not apply. */
+  /** No Vite dev server (--frontend-dir, single-port Reflex, the split layout): its host check does not apply. */
   readonly frontendIsDirectory: boolean;
+  /** The proxy starts Reflex itself, and tells it the public host Vite must allow. */
+  readonly proxyStartsReflex?: boolean | undefined;
   /** $__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS, which Vite adds to its allowed hosts. */
   readonly viteExtraHost?: string | undefined;
   readonly django: DjangoInput | null;
   /** null when there is no rxconfig.py, or it could not be read. */
   readonly rxconfig: RxconfigInput | null;
+  /** The app's .web/env.json (its file as shown to the user); null when it has none yet. */
+  readonly envJson?: EnvJson | null | undefined;
 }
 
 /** What every rule needs to know about the public URL, worked out once. */
@@ -58,6 +64,7 @@ export function diagnose(input: DoctorInput): Finding[] {
   const findings: Finding[] = [];
   if (input.django !== null) for (const rule of DJANGO_RULES) findings.push(...rule(input.django, origin, input));
   if (input.rxconfig !== null) for (const rule of RXCONFIG_RULES) findings.push(...rule(input.rxconfig, origin, input));
+  if (input.envJson != null) findings.push(...envJsonFindings(input.envJson, origin));
   const rank = (finding: Finding) => (finding.severity === 'error' ? 0 : 1);
   return findings.sort((a, b) => rank(a) - rank(b));
 }

@@ -3,7 +3,7 @@
 // the contract the proxy follows. The renderers only spell the plan in their server's language.
 import { missingUpstreamFlags, type ResolvedConfig, type SourcedPrefix } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
-import { type Decision, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
+import { type Decision, type Layout, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
 import { type Difference, differencesFor, type ExportServer } from './differences.js';
 
 /** Where a request ends: an upstream, the build directory, or a status the server answers itself. */
@@ -41,6 +41,9 @@ export interface ExportPlan {
     readonly frontend: UpstreamAddress | undefined;
   };
   readonly frontendDir: string | undefined;
+  readonly layout: Layout;
+  /** The Reflex backend serves the pages: rows 2 and 4 reach it. */
+  readonly reflexSinglePort: boolean;
   readonly reflexPrefixes: readonly SourcedPrefix[];
   readonly djangoPrefixes: readonly SourcedPrefix[];
   readonly djangoWsPrefix: string | undefined;
@@ -94,7 +97,9 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
     throw new RdpError('RDP_ERR_INVALID_OPTION', '--port: 0 is not valid for export; give the port the exported server listens on, such as 8000');
   }
   const table = config.routeTable;
-  const listed = [...new Set([...table.reflexPrefixes, ...(table.djangoWsPrefix === undefined ? [] : [table.djangoWsPrefix]), ...table.djangoPrefixes])];
+  // In the split layout a Django prefix routes as every other path does: only Reflex's are listed.
+  const djangoListed = config.layout === 'split' ? [] : [...(table.djangoWsPrefix === undefined ? [] : [table.djangoWsPrefix]), ...table.djangoPrefixes];
+  const listed = [...new Set([...table.reflexPrefixes, ...djangoListed])];
   const skipped: string[] = [];
   const prefixRules: PrefixRule[] = [];
   for (const prefix of listed) {
@@ -108,9 +113,11 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
     listen: { host: config.host, port: config.port },
     upstreams,
     frontendDir: config.frontendDir,
+    layout: config.layout,
+    reflexSinglePort: config.reflexSinglePort,
     reflexPrefixes: config.reservedPrefixes,
     djangoPrefixes: config.djangoPrefixes,
-    djangoWsPrefix: table.djangoWsPrefix,
+    djangoWsPrefix: config.layout === 'split' ? undefined : table.djangoWsPrefix,
     prefixRules,
     // '/' is under no prefix: normalizePrefix refuses '/' itself.
     fallback: behaviorAt('/', table),
@@ -120,23 +127,37 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
   };
 }
 
+function prefixList(entries: readonly SourcedPrefix[]): string {
+  return entries.map((entry) => `${entry.prefix} (${entry.source})`).join(', ');
+}
+
+/** Rows 2–5 of the django_outer table, or the split layout's last row. */
+function tableLines(plan: ExportPlan): string[] {
+  if (plan.layout === 'split') {
+    return [`  2. anything else, any method, WebSocket upgrades too -> Django ${plan.upstreams.django.origin} (it serves the SPA shell)`];
+  }
+  const frontend =
+    plan.frontendDir !== undefined ? `files in ${plan.frontendDir}` : plan.reflexSinglePort ? `the Reflex backend ${plan.upstreams.reflex.origin} (single port)` : `frontend dev server ${plan.upstreams.frontend!.origin}`;
+  const upgrades = plan.frontendDir !== undefined ? '404 (a build directory has no HMR socket)' : plan.reflexSinglePort ? 'the Reflex backend (single port)' : 'the frontend dev server (HMR)';
+  return [
+    plan.djangoWsPrefix === undefined ? `  2. other WebSocket upgrades -> ${upgrades}` : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${upgrades}`,
+    `  3. Django prefixes -> Django ${plan.upstreams.django.origin}: ${prefixList(plan.djangoPrefixes)}`,
+    `  4. anything else, GET/HEAD/OPTIONS -> ${frontend}`,
+    '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
+  ];
+}
+
 /** The comment block both renderers start with: provenance, the table in force, the differences. */
 export function headerLines(plan: ExportPlan, serverName: string): string[] {
-  const list = (entries: readonly SourcedPrefix[]): string => entries.map((entry) => `${entry.prefix} (${entry.source})`).join(', ');
-  const frontend = plan.frontendDir === undefined ? `frontend dev server ${plan.upstreams.frontend!.origin}` : `files in ${plan.frontendDir}`;
+  const mode = plan.layout === 'split' ? "reflex-django v3's split layout" : "reflex-django's django_outer mode";
   return [
     ...plan.provenance,
     '',
-    "Routing, as reflex-django's django_outer mode routes (first matching row wins; prefixes are",
+    `Routing, as ${mode} routes (first matching row wins; prefixes are`,
     'segment-bounded and case-sensitive, matched on the percent-decoded path):',
     `  1. reserved Reflex prefixes -> Reflex backend ${plan.upstreams.reflex.origin} (HTTP and WebSocket, streamed):`,
-    `     ${list(plan.reflexPrefixes)}`,
-    plan.djangoWsPrefix === undefined
-      ? `  2. other WebSocket upgrades -> ${plan.frontendDir === undefined ? 'the frontend dev server (HMR)' : '404 (a build directory has no HMR socket)'}`
-      : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${plan.frontendDir === undefined ? 'the frontend dev server (HMR)' : '404'}`,
-    `  3. Django prefixes -> Django ${plan.upstreams.django.origin}: ${list(plan.djangoPrefixes)}`,
-    `  4. anything else, GET/HEAD/OPTIONS -> ${frontend}`,
-    '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
+    `     ${prefixList(plan.reflexPrefixes)}`,
+    ...tableLines(plan),
     ...plan.skipped.map((line) => `  left out: ${line}`),
     'Host is passed on unchanged; X-Forwarded-For, -Proto, -Host and -Port are set.',
     '',

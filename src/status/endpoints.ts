@@ -7,7 +7,15 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { RecentUpgrades } from '../proxy/recent-upgrades.js';
 import type { Upstream as UpstreamName } from '../router.js';
 import { describeRoutes } from '../config/routes-report.js';
+import { reflexReport } from './reflex-report.js';
 import type { Upstream } from '../proxy/upstream.js';
+import type { SocketBypassNotice } from '../proxy/socket-bypass.js';
+
+/** What the running proxy knows of the Reflex app: the config as env.json changes it, and the socket check. */
+export interface ReflexStatus {
+  readonly config: () => ResolvedConfig;
+  readonly socketBypass: () => SocketBypassNotice | null;
+}
 
 export interface StatusApp {
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -19,6 +27,7 @@ export async function createStatusApp(
   upstreams: ReadonlyMap<UpstreamName, Upstream>,
   recentUpgrades: RecentUpgrades,
   logger: Logger,
+  reflex: ReflexStatus,
 ): Promise<StatusApp> {
   const { default: Fastify, LogController } = await import('fastify');
   const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
@@ -33,7 +42,8 @@ export async function createStatusApp(
     const healthy = states.every((entry) => entry.state === 'up');
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
   });
-  app.get('/__rdp/routes', async () => describeRoutes(config));
+  app.get('/__rdp/routes', async () => describeRoutes(reflex.config()));
+  app.get('/__rdp/reflex', async () => reflexReport(reflex.config().envJson, reflex.socketBypass()));
   app.get('/__rdp/upgrades', async () => ({ upgrades: recentUpgrades.list() }));
   await app.ready();
   return {

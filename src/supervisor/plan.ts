@@ -1,12 +1,13 @@
 // What to start, from the resolved config: an upstream given as a URL is not started; the others
 // get their commands, side ports and environment (REFLEX_API_URL = the proxy's public origin).
-import type { ResolvedConfig } from '../config/resolve.js';
+import { needsFrontend, type ResolvedConfig } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
 import { detectProject } from '../project/detect.js';
 import type { ChildName } from '../supervisor.js';
 import type { ChildCommand } from './child-run.js';
 import { fillPlaceholders, splitCommandLine } from './command-line.js';
 import { choosePort } from './ports.js';
+import { viteHostEnv } from './vite-hosts.js';
 
 const CHILD_HOST = '127.0.0.1';
 
@@ -20,13 +21,13 @@ export interface LaunchPlan {
   readonly config: ResolvedConfig;
   /** The commands, once the proxy listens and its public origin is known. */
   children(publicUrl: string): PlannedChild[];
-  /** Reflex serves only its backend: the frontend is a build directory. */
+  /** Reflex serves only its backend: the frontend is a build directory, or not used (split). */
   readonly reflexBackendOnly: boolean;
 }
 
 function needs(config: ResolvedConfig): { django: boolean; reflex: boolean } {
   if (!config.supervise) return { django: false, reflex: false };
-  const hasFrontend = config.reflexFrontendUrl !== undefined || config.frontendDir !== undefined;
+  const hasFrontend = config.reflexFrontendUrl !== undefined || config.frontendDir !== undefined || !needsFrontend(config);
   if (config.reflexBackendUrl !== undefined && !hasFrontend) {
     throw new RdpError('RDP_ERR_MISSING_OPTION', '--reflex-backend-url given without --reflex-frontend-url (or --frontend-dir): give both, or neither to have `reflex run` started');
   }
@@ -57,10 +58,12 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
     taken.add(port);
     return port;
   };
-  const backendOnly = config.frontendDir !== undefined;
+  // A single-port Reflex serves its pages on the backend port; the others need no frontend here.
+  const backendOnly = config.frontendDir !== undefined || config.layout === 'split';
+  const onePort = config.reflexSinglePort || backendOnly;
   const djangoPort = need.django ? await take('django-port', config.djangoPort, 8001) : undefined;
   const backendPort = need.reflex ? await take('reflex-backend-port', config.reflexBackendPort, 8002) : undefined;
-  const frontendPort = need.reflex && !backendOnly ? await take('reflex-frontend-port', config.reflexFrontendPort, 3000) : undefined;
+  const frontendPort = need.reflex && !onePort ? await take('reflex-frontend-port', config.reflexFrontendPort, 3000) : undefined;
   const children = (publicUrl: string): PlannedChild[] => {
     const placeholders = {
       port: String(djangoPort ?? ''),
@@ -70,6 +73,7 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
       python: project.python,
     };
     const env = childEnv(publicUrl);
+    const reflexEnv = { ...env, ...viteHostEnv(publicUrl, process.env) };
     const planned: PlannedChild[] = [];
     if (djangoPort !== undefined) {
       const [file, ...args] =
@@ -79,12 +83,12 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
       planned.push({ name: 'django', command: { file, args, cwd: project.djangoDir ?? project.root, env } });
     }
     if (backendPort !== undefined) {
-      const ports = frontendPort === undefined ? ['--backend-only'] : ['--frontend-port', String(frontendPort)];
+      const ports = config.reflexSinglePort && !backendOnly ? ['--env', 'prod'] : frontendPort === undefined ? ['--backend-only'] : ['--frontend-port', String(frontendPort)];
       const [file, ...args] =
         config.reflexCmd === undefined
           ? [project.reflex!, 'run', ...ports, '--backend-port', String(backendPort), '--backend-host', CHILD_HOST]
           : splitCommandLine(fillPlaceholders(config.reflexCmd, placeholders, 'reflex-cmd'), 'reflex-cmd');
-      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env } });
+      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env: reflexEnv } });
     }
     return planned;
   };

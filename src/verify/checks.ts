@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type Answer, headerValue, send } from './http.js';
 import { cookieProblems, parseSetCookie } from './cookies.js';
 import { socketIoHandshake } from './socketio.js';
+import { ALLOW_HEADER, type Layout } from '../router.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
@@ -25,6 +26,11 @@ export interface VerifyOptions {
   readonly sessionCookie: string;
   readonly requireSession: boolean;
   readonly timeoutMs: number;
+  /** split: Django serves the pages and every non-Reflex method (checks 2 and 9 follow). */
+  readonly layout: Layout;
+  /** Reflex's socket and upload paths, under its backend path. */
+  readonly eventPath: string;
+  readonly uploadPath: string;
 }
 
 type UpstreamName = 'django' | 'reflex' | 'frontend';
@@ -76,6 +82,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
   /** Without /__rdp/ nothing proves --url is the proxy; a failed check 2 then says it is not. */
   const notTheProxy = (): Outcome | undefined => (!state.statusEndpoints && failed(2) ? skip('--url does not route like the proxy', 2) : undefined);
 
+  const split = options.layout === 'split';
   const checks: Array<[name: string, run: () => Promise<Outcome>]> = [
     ['proxy answers, every upstream up', async () => {
       let health: Answer;
@@ -104,15 +111,18 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
         `start ${down.map((upstream) => upstream.name).join(' and ')}, or fix its URL; the proxy's log and /__rdp/health show why`,
       );
     }],
-    ['/ is served by the frontend', async () => {
-      const blocked = blockedBy(['frontend']);
+    [split ? "/ is Django's SPA view" : '/ is served by the frontend', async () => {
+      const blocked = blockedBy([split ? 'django' : 'frontend']);
       if (blocked) return blocked;
       const answer = await get('/');
       if (answer.status === 200 && headerValue(answer, 'content-type').includes('text/html')) {
         state.frontendBody = answer.body;
-        return pass('HTML from the frontend');
+        return pass(split ? "HTML from Django's catch-all view" : 'HTML from the frontend');
       }
-      return fail(`/ answered ${describe(answer)}: ${snippet(answer.body)}`, "give --url the proxy's origin; / must reach the Reflex frontend");
+      const fix = split
+        ? "in the split layout Django serves the pages: end ROOT_URLCONF with a catch-all view (re_path(r'^.*$', spa_view)) answering the SPA shell"
+        : "give --url the proxy's origin; / must reach the Reflex frontend";
+      return fail(`/ answered ${describe(answer)}: ${snippet(answer.body)}`, fix);
     }],
     ["/admin/ is Django's", async () => {
       const blocked = blockedBy(['django']);
@@ -176,7 +186,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       const blocked = blockedBy(['reflex']) ?? notTheProxy();
       if (blocked) return blocked;
       state.handshakeMarker = randomUUID();
-      const socketUrl = at(`/_event/?EIO=4&transport=websocket&rdp_verify=${state.handshakeMarker}`);
+      const socketUrl = at(`${options.eventPath}/?EIO=4&transport=websocket&rdp_verify=${state.handshakeMarker}`);
       socketUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
       const cookie = cookieHeader();
       const outcome = await socketIoHandshake(socketUrl, { origin: url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs, ...(cookie === '' ? {} : { cookie }) });
@@ -186,7 +196,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
           status === 403 || status === 400
             ? `the Reflex backend refused Origin ${url.origin}: add it to cors_allowed_origins in rxconfig.py`
             : status === 404
-              ? '/_event must reach the Reflex backend: check --reflex-backend-url and the reserved prefixes'
+              ? `${options.eventPath} must reach the Reflex backend: check --reflex-backend-url, the reserved prefixes and --reflex-backend-path`
               : 'start the Reflex backend; the proxy log says why it failed';
         return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, fix);
       }
@@ -194,7 +204,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       if (outcome.subprotocol !== VERIFY_PROTOCOL) {
         return fail(`connected, but the subprotocol ${VERIFY_PROTOCOL} was not echoed (got ${outcome.subprotocol ?? 'none'}): Reflex's client would fail`, 'make the proxy in front forward Sec-WebSocket-Protocol both ways');
       }
-      return pass('Socket.IO connected to /_event; subprotocol echoed');
+      return pass(`Socket.IO connected to ${options.eventPath}; subprotocol echoed`);
     }],
     ['the session cookie reached the Reflex backend', async () => {
       if (options.username === undefined && !options.requireSession) return skip('no credentials, no session to carry', 5);
@@ -214,18 +224,26 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       if (blocked) return blocked;
       const boundary = `rdp-verify-${randomUUID()}`;
       const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
-      const answer = await send(at('/_upload'), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, timeoutMs });
+      const answer = await send(at(options.uploadPath), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, timeoutMs });
       if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
-      return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, '/_upload must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url');
+      return fail(`${options.uploadPath} answered ${describe(answer)}: ${snippet(answer.body)}`, `${options.uploadPath} must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url`);
     }],
-    ['a POST to a frontend path gets 405', async () => {
+    [split ? 'a POST to a page path reaches Django' : 'a POST to a frontend path gets 405', async () => {
       if (!state.reachable) return skip('nothing answers at --url', 1);
       const blocked = notTheProxy();
       if (blocked) return blocked;
       const answer = await send(at('/'), { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'verify', timeoutMs });
       const allow = headerValue(answer, 'allow');
-      if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
-      return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");
+      const ruleFive = answer.status === 405 && allow === ALLOW_HEADER;
+      if (!split) {
+        if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
+        return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");
+      }
+      if (ruleFive || answer.status >= 500) {
+        return fail(`POST / answered ${describe(answer)}${ruleFive ? `, Allow: ${allow}: django_outer's refusal, not Django` : ''}`, 'in the split layout every non-Reflex path goes to Django: run the proxy with --layout split');
+      }
+      const csrf = answer.status === 403 && answer.body.includes('CSRF');
+      return pass(`Django answered ${describe(answer)}${csrf ? ' (its CSRF check)' : ''}`);
     }],
   ];
 

@@ -23,9 +23,10 @@ export interface ReflexSocketAnswer {
   protocol: string | undefined;
 }
 
-export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}): Promise<ReflexSocketAnswer> {
+/** `eventPath` is the engine.io path: /_event, or under the backend path (REFLEX_BACKEND_PATH). */
+export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}, eventPath = '/_event'): Promise<ReflexSocketAnswer> {
   const socket: Socket = io(`${baseUrl}/_event`, {
-    path: '/_event',
+    path: eventPath,
     transports: ['websocket'],
     protocols: [REFLEX_VERSION],
     reconnection: false,

@@ -2,7 +2,7 @@
 // everything cleanly on SIGINT / SIGTERM (a second signal forces the exit: 128 + its number).
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
-import { resolveConfig } from '../../config/resolve.js';
+import { type ResolvedConfig, resolveConfig } from '../../config/resolve.js';
 import { type DjangoFacts, discoverInProject } from '../../project/discover-django.js';
 import { RdpError } from '../../errors.js';
 import { createLogger } from '../../log.js';
@@ -15,6 +15,7 @@ import { answersHttp, pingIsOk } from '../../supervisor/readiness.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
 import type { Command } from '../context.js';
 import { Terminal } from '../terminal.js';
+import { reflexProjectReader } from '../reflex-project.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const APP_RUNNING_AT = /App running at:?\s*(https?:\/\/[^\s/]+)/;
@@ -30,7 +31,9 @@ function untilStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function childSpecs(children: readonly PlannedChild[], proxy: ProxyServer, logger: Logger): ChildSpec[] {
+function childSpecs(children: readonly PlannedChild[], proxy: ProxyServer, logger: Logger, config: ResolvedConfig): ChildSpec[] {
+  // What the started Reflex is told (REFLEX_BACKEND_PATH, rxconfig.py), not a stale env.json.
+  const backendPath = config.reservedBase.backendPath?.value;
   return children.map((child): ChildSpec => {
     if (child.name === 'django') {
       const django = proxy.upstreams.get('django')!;
@@ -41,7 +44,7 @@ function childSpecs(children: readonly PlannedChild[], proxy: ProxyServer, logge
     return {
       ...child,
       serves: [
-        { upstream: backend, isReady: () => pingIsOk(backend.url) },
+        { upstream: backend, isReady: () => pingIsOk(backend.url, backendPath) },
         ...(frontend === undefined ? [] : [{ upstream: frontend, isReady: () => answersHttp(frontend.url) }]),
       ],
       // Vite takes the next port when its own is busy; Reflex then prints where it really is.
@@ -85,6 +88,7 @@ export const command: Command = {
         discovery = await discoverInProject(projectDir, context.env);
         return discovery?.prefixes;
       },
+      readReflexProject: reflexProjectReader(context.env),
     });
     const plan = await planLaunch(resolved);
     const { config } = plan;
@@ -123,7 +127,7 @@ export const command: Command = {
     // execa and the supervisor load only when there is something to supervise.
     const { Supervisor } = await import('../../supervisor.js');
     const watchdog = startWatchdog();
-    const supervisor = new Supervisor(childSpecs(children, proxy, logger), { logger, killTimeoutMs: config.killTimeoutMs, watchdog, output });
+    const supervisor = new Supervisor(childSpecs(children, proxy, logger, config), { logger, killTimeoutMs: config.killTimeoutMs, watchdog, output });
     const live = context.stdout.isTTY === true && config.logFormat === 'pretty';
     if (live) terminal.startStatus(() => supervisor.status());
 

@@ -1,6 +1,6 @@
 // `verify`: reflex-django's migration checklist against a running proxy (yours, in CI, in a compose
 // stack). Exit 0 only if no check failed; warnings do not fail.
-import { resolveConfig } from '../../config/resolve.js';
+import { type ResolvedConfig, resolveConfig } from '../../config/resolve.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
 import { type CheckResult, runChecks } from '../../verify/checks.js';
 import type { Command } from '../context.js';
@@ -19,6 +19,11 @@ function positiveMs(raw: string | undefined): number {
   const ms = Number(raw);
   if (!/^\d+$/.test(raw) || ms <= 0) throw new RdpError('RDP_ERR_INVALID_OPTION', `--timeout: ${JSON.stringify(raw)} is not valid; expected a positive number of milliseconds, such as 10000`);
   return ms;
+}
+
+/** A Reflex route as the config places it: under the backend path, or where env.json says. */
+function reservedPath(config: ResolvedConfig, route: string): string {
+  return config.reservedPrefixes.find((entry) => entry.prefix.endsWith(route))?.prefix ?? route;
 }
 
 function originOf(raw: string): URL {
@@ -61,7 +66,18 @@ export const command: Command = {
     const json = own.json === true;
     if (!json) context.stdout.write(`verify ${url.origin}\n`);
     const results = await runChecks(
-      { url, username, password, loginPath, sessionCookie: text('session-cookie') ?? 'sessionid', requireSession: own['require-session'] === true, timeoutMs: positiveMs(text('timeout')) },
+      {
+        url,
+        username,
+        password,
+        loginPath,
+        sessionCookie: text('session-cookie') ?? 'sessionid',
+        requireSession: own['require-session'] === true,
+        timeoutMs: positiveMs(text('timeout')),
+        layout: config.layout,
+        eventPath: reservedPath(config, '/_event'),
+        uploadPath: reservedPath(config, '/_upload'),
+      },
       (result) => context.stdout.write(json ? `${JSON.stringify(result)}\n` : resultText(result)),
     );
     const count = (status: CheckResult['status']): number => results.filter((result) => result.status === status).length;
