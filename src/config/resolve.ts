@@ -183,13 +183,16 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
   const projectGiven = pick('project', 'directory');
   const project = resolvePath(input.cwd, projectGiven?.value ?? '.');
   const supervise = !(pick('no-supervise', 'boolean')?.value ?? false);
-  const djangoPrefixes =
-    pick('django-prefix', 'prefix-list') ??
-    (await discovered(input, project)) ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
+  const djangoPrefixFlag = pick('django-prefix', 'prefix-list');
   const extraReserved = pick('reserved-prefix', 'prefix-list');
   const backendPathPicked = pick('reflex-backend-path', 'prefix');
   const projectKnown = projectGiven !== undefined || (supervise && reflexBackendUrl === undefined);
-  const reflexProject = projectKnown ? await input.readReflexProject?.(project, backendPathPicked === undefined) : undefined;
+  // Each may run the project's interpreter: side by side, not one after the other.
+  const [discoveredPrefixes, reflexProject] = await Promise.all([
+    djangoPrefixFlag === undefined ? discovered(input, project) : undefined,
+    projectKnown ? input.readReflexProject?.(project, backendPathPicked === undefined) : undefined,
+  ]);
+  const djangoPrefixes = djangoPrefixFlag ?? discoveredPrefixes ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
   const rxconfigPath = reflexProject?.backendPath === undefined ? undefined : { value: reflexProject.backendPath, source: 'rxconfig' as const };
   const reservedBase = {
     backendPath: backendPathPicked ?? rxconfigPath,
