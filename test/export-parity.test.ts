@@ -32,6 +32,7 @@ interface Row {
 
 const normalised = (outcome: Outcome): Deviation => ({ outcome, because: 'normalised-path' });
 const bothNormalise = (outcome: Outcome) => ({ nginx: normalised(outcome), caddy: normalised(outcome) });
+const both = (outcome: Outcome, because: string) => ({ nginx: { outcome, because }, caddy: { outcome, because } });
 
 // Exported with --django-ws-prefix /ws and the default prefixes: /admin, /static for Django.
 const ROWS: readonly Row[] = [
@@ -153,18 +154,8 @@ const SPLIT_ROWS: readonly Row[] = [
   { method: 'POST', target: 'http://other.example/_upload', expect: 'reflex' },
   { target: '/_event/../admin/', expect: 'reflex', ...bothNormalise('django') },
   { target: '/admin/../ping', expect: 'django', ...bothNormalise('reflex') },
-  {
-    target: '/%zz',
-    expect: 'django',
-    nginx: { outcome: 400, because: 'invalid-escape' },
-    caddy: { outcome: 400, because: 'invalid-escape' },
-  },
-  {
-    target: '/__rdp/health',
-    expect: 'self',
-    nginx: { outcome: 'django', because: 'no-namespace' },
-    caddy: { outcome: 'django', because: 'no-namespace' },
-  },
+  { target: '/%zz', expect: 'django', ...both(400, 'invalid-escape') },
+  { target: '/__rdp/health', expect: 'self', ...both('django', 'no-namespace') },
 ];
 
 // A single-port Reflex (`reflex run --env prod`): the Reflex backend serves the pages and their
@@ -180,12 +171,7 @@ const SINGLE_PORT_ROWS: readonly Row[] = [
   { target: '/?token=hmr-token', upgrade: true, expect: 'reflex' },
   { target: '/admin/', upgrade: true, expect: 'reflex' },
   { target: '/x/../admin/', expect: 'reflex', ...bothNormalise('django') },
-  {
-    target: '/__rdp/health',
-    expect: 'self',
-    nginx: { outcome: 'reflex', because: 'no-namespace' },
-    caddy: { outcome: 'reflex', because: 'no-namespace' },
-  },
+  { target: '/__rdp/health', expect: 'self', ...both('reflex', 'no-namespace') },
 ];
 
 const SERVERS = ['proxy', 'nginx', 'caddy'] as const;
