@@ -83,7 +83,7 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
       planned.push({ name: 'django', command: { file, args, cwd: project.djangoDir ?? project.root, env } });
     }
     if (backendPort !== undefined) {
-      const ports = config.reflexSinglePort && !backendOnly ? ['--env', 'prod'] : frontendPort === undefined ? ['--backend-only'] : ['--frontend-port', String(frontendPort)];
+      const ports = frontendPort !== undefined ? ['--frontend-port', String(frontendPort)] : backendOnly ? ['--backend-only'] : ['--env', 'prod'];
       const [file, ...args] =
         config.reflexCmd === undefined
           ? [project.reflex!, 'run', ...ports, '--backend-port', String(backendPort), '--backend-host', CHILD_HOST]
