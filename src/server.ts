@@ -6,10 +6,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
-import { type ProxyAnswer, proxyAnswer } from './proxy/answers.js';
+import { type ProxyAnswer, proxyAnswer, writeRawAnswer } from './proxy/answers.js';
 import { type ErrorCode, RdpError } from './errors.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
-import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './proxy/forward-upgrade.js';
+import { OpenRelays } from './proxy/open-relays.js';
+import { RecentUpgrades } from './proxy/recent-upgrades.js';
+import { createUpgradeForwarder, isWebSocketUpgrade } from './proxy/upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
 import { createStaticHandler } from './proxy/static-dir.js';
 import { createStatusApp, type StatusApp } from './status/endpoints.js';
@@ -52,7 +54,9 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   const table = config.routeTable;
   const accessLog = logger.child({ component: 'access' });
   const forwardHttp = createHttpForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
-  const upgrades = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
+  const openRelays = new OpenRelays();
+  const recentUpgrades = new RecentUpgrades();
+  const forwardUpgrade = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog, openRelays, recent: recentUpgrades });
   const serveStatic = config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog);
 
   const server = createServer({
@@ -74,7 +78,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
   });
   let status: Promise<StatusApp> | undefined;
-  const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, upgrades.recent, logger.child({ component: 'status' })));
+  const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, recentUpgrades, logger.child({ component: 'status' })));
 
   const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
     accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
@@ -116,7 +120,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       return;
     }
     const decision = route(req.method ?? 'GET', req.url ?? '/', true, table);
-    if (decision.kind === 'forward') upgrades.forward(req, socket, head, upstreams.get(decision.upstream)!, decision.target);
+    if (decision.kind === 'forward') forwardUpgrade(req, socket, head, upstreams.get(decision.upstream)!, decision.target);
     else if (decision.kind === 'proxy') writeRawAnswer(socket, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
     else writeRawAnswer(socket, rejectAnswer(decision, req.headers.accept));
   });
@@ -146,7 +150,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const relaysClosed = upgrades.closeAll();
+      const relaysClosed = openRelays.closeAll();
       server.closeIdleConnections();
       // Requests in flight get a moment to finish; then their connections are cut.
       const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
