@@ -55,6 +55,9 @@ export type Decision =
       readonly target: string;
     };
 
+export type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
+export type RejectDecision = Extract<Decision, { kind: 'reject' }>;
+
 export function matches(path: string, prefix: string): boolean {
   return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */);
 }

@@ -6,15 +6,16 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
+import { AccessLog, elapsed } from './proxy/access-log.js';
 import { type ProxyAnswer, proxyAnswer, writeRawAnswer } from './proxy/answers.js';
 import { type ErrorCode, RdpError } from './errors.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
 import { OpenRelays } from './proxy/open-relays.js';
-import { RecentUpgrades } from './proxy/recent-upgrades.js';
 import { createUpgradeForwarder, isWebSocketUpgrade } from './proxy/upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
 import { createStaticHandler } from './proxy/static-dir.js';
 import { createStatusApp, type StatusApp } from './status/endpoints.js';
+import { RecentUpgrades } from './status/recent-upgrades.js';
 import { Upstream } from './proxy/upstream.js';
 
 export interface ProxyServer {
@@ -52,11 +53,12 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
 export async function createProxy(config: ResolvedConfig, logger: Logger): Promise<ProxyServer> {
   const upstreams = requireUpstreams(config);
   const table = config.routeTable;
-  const accessLog = logger.child({ component: 'access' });
-  const forwardHttp = createHttpForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
+  const accessLog = new AccessLog(logger.child({ component: 'access' }));
+  const proxyLog = logger.child({ component: 'proxy' });
+  const forwardHttp = createHttpForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, accessLog, logger: proxyLog });
   const openRelays = new OpenRelays();
-  const recentUpgrades = new RecentUpgrades();
-  const forwardUpgrade = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog, openRelays, recent: recentUpgrades });
+  const recentUpgrades = new RecentUpgrades(accessLog);
+  const forwardUpgrade = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, accessLog, logger: proxyLog, openRelays });
   const serveStatic = config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog);
 
   const server = createServer({
@@ -80,9 +82,14 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   let status: Promise<StatusApp> | undefined;
   const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, recentUpgrades, logger.child({ component: 'status' })));
 
-  const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
-    accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
+  const answer = (req: IncomingMessage, res: ServerResponse, decision: Decision, reply: ProxyAnswer): void => {
+    accessLog.trackHttp(req, res, decision.target, 'proxy', decision.rule);
     res.writeHead(reply.status, reply.headers).end(reply.body);
+  };
+  const refuseUpgrade = (req: IncomingMessage, socket: Duplex, started: number, rule: Decision['rule'], reply: ProxyAnswer): void => {
+    writeRawAnswer(socket, reply);
+    if (!accessLog.wants('websocket-refused')) return;
+    accessLog.record({ kind: 'websocket-refused', path: req.url ?? '/', target: 'proxy', rule, refusedBy: 'proxy', statusCode: reply.status, responseTime: elapsed(started) }, req);
   };
 
   const statusAllowed = (req: IncomingMessage): boolean => config.exposeStatus || isLoopback(req.socket.remoteAddress);
@@ -96,10 +103,10 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const decision = route(req.method ?? 'GET', req.url ?? '/', false, table);
     if (decision.kind === 'forward') {
-      if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision.path);
-      else forwardHttp(req, res, upstreams.get(decision.upstream)!, decision.target);
+      if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision);
+      else forwardHttp(req, res, upstreams.get(decision.upstream)!, decision);
     } else if (decision.kind === 'proxy') {
-      if (!statusAllowed(req)) return answer(req, res, proxyAnswer('RDP_ERR_STATUS_FORBIDDEN', statusForbidden, req.headers.accept));
+      if (!statusAllowed(req)) return answer(req, res, decision, proxyAnswer('RDP_ERR_STATUS_FORBIDDEN', statusForbidden, req.headers.accept));
       req.url = decision.target;
       statusApp().then(
         (app) => app.handle(req, res),
@@ -109,25 +116,29 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
         },
       );
     } else {
-      answer(req, res, rejectAnswer(decision, req.headers.accept));
+      answer(req, res, decision, rejectAnswer(decision, req.headers.accept));
     }
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const started = performance.now();
     socket.on('error', () => socket.destroy());
     if (!isWebSocketUpgrade(req)) {
-      writeRawAnswer(socket, proxyAnswer('RDP_ERR_BAD_REQUEST', `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`, req.headers.accept));
+      refuseUpgrade(req, socket, started, undefined, proxyAnswer('RDP_ERR_BAD_REQUEST', `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`, req.headers.accept));
       return;
     }
     const decision = route(req.method ?? 'GET', req.url ?? '/', true, table);
-    if (decision.kind === 'forward') forwardUpgrade(req, socket, head, upstreams.get(decision.upstream)!, decision.target);
-    else if (decision.kind === 'proxy') writeRawAnswer(socket, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
-    else writeRawAnswer(socket, rejectAnswer(decision, req.headers.accept));
+    if (decision.kind === 'forward') forwardUpgrade(req, socket, head, upstreams.get(decision.upstream)!, decision);
+    else if (decision.kind === 'proxy') refuseUpgrade(req, socket, started, decision.rule, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
+    else refuseUpgrade(req, socket, started, decision.rule, rejectAnswer(decision, req.headers.accept));
   });
 
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const started = performance.now();
     socket.on('error', () => socket.destroy());
-    writeRawAnswer(socket, proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined));
+    const reply = proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined);
+    writeRawAnswer(socket, reply);
+    if (accessLog.wants('http')) accessLog.record({ kind: 'http', method: 'CONNECT', path: req.url ?? '', target: 'proxy', rule: undefined, statusCode: reply.status, responseTime: elapsed(started) }, req);
   });
 
   return {
@@ -157,6 +168,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of upstreams.values()) upstream.close();
+      recentUpgrades.stop();
       if (status !== undefined) await (await status).close();
       logger.flush();
     },

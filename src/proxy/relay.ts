@@ -1,8 +1,9 @@
 // After the handshake, a raw byte pipe both ways (docs/routing.md §3): frames are never parsed or
 // re-framed, so permessage-deflate and message sizes pass untouched. Frame headers are only skipped
 // through, to read the close code for the access record and to know where a 1001 frame fits.
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
+import type { AccessLog, WebSocketClosed } from './access-log.js';
 import type { OpenRelays } from './open-relays.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
@@ -17,10 +18,9 @@ export interface RelaySockets {
   readonly upstreamHead: Buffer;
 }
 
-/** What the close record names the relay by. */
-export interface RelayLabel {
-  readonly path: string;
-  readonly target: string;
+/** What the close record names the relay by: the handshake's request and route. */
+export interface RelayLabel extends Pick<WebSocketClosed, 'path' | 'target' | 'rule'> {
+  readonly req: IncomingMessage;
 }
 
 /** Bytes that crossed in one direction, and the close frame seen in them. */
@@ -34,7 +34,7 @@ class Relay {
   private readonly fromClient = new Direction();
   private readonly fromUpstream = new Direction();
   /** The side whose close frame came first; the other side's is only the echo of it. */
-  private firstClose: { by: 'client' | 'upstream' | 'proxy'; code: number } | undefined;
+  private firstClose: { by: WebSocketClosed['closedBy']; code: number } | undefined;
   private relaying = true;
   private finished = false;
   readonly closed: Promise<void>;
@@ -42,7 +42,7 @@ class Relay {
   constructor(
     private readonly sockets: RelaySockets,
     private readonly label: RelayLabel,
-    private readonly logger: Logger,
+    private readonly accessLog: AccessLog,
     private readonly openRelays: OpenRelays,
   ) {
     const { client, upstream } = sockets;
@@ -112,22 +112,26 @@ class Relay {
     if (this.finished) return;
     this.finished = true;
     this.openRelays.delete(this.goAway);
-    this.logger.info(
+    if (!this.accessLog.wants('websocket-closed')) return;
+    const { req, path, target, rule } = this.label;
+    this.accessLog.record(
       {
-        path: this.label.path,
-        target: this.label.target,
+        kind: 'websocket-closed',
+        path,
+        target,
+        rule,
         closeCode: this.firstClose?.code,
         closedBy: this.firstClose?.by ?? 'connection',
         bytesIn: this.fromClient.bytes,
         bytesOut: this.fromUpstream.bytes,
         duration: Math.round(performance.now() - this.started),
       },
-      'websocket closed',
+      req,
     );
   };
 }
 
 /** Relays until either side closes; registered in `openRelays` meanwhile. */
-export function relay(sockets: RelaySockets, label: RelayLabel, logger: Logger, openRelays: OpenRelays): void {
-  new Relay(sockets, label, logger, openRelays);
+export function relay(sockets: RelaySockets, label: RelayLabel, accessLog: AccessLog, openRelays: OpenRelays): void {
+  new Relay(sockets, label, accessLog, openRelays);
 }

@@ -4,24 +4,25 @@
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { type AccessLog, elapsed, type WebSocketRefused } from './access-log.js';
 import { headBlock, proxyAnswer, writeRawAnswer } from './answers.js';
-import { RdpError, statusFor } from '../errors.js';
+import type { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { OpenRelays } from './open-relays.js';
-import type { RecentUpgrades } from './recent-upgrades.js';
 import { relay } from './relay.js';
+import type { ForwardDecision } from '../router.js';
 import type { Upstream } from './upstream.js';
 
 export interface UpgradeForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
+  readonly accessLog: AccessLog;
   readonly logger: Logger;
   readonly openRelays: OpenRelays;
-  readonly recent: RecentUpgrades;
 }
 
-export type UpgradeForwarder = (req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, target: string) => void;
+export type UpgradeForwarder = (req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, decision: ForwardDecision) => void;
 
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return req.headers.upgrade?.toLowerCase() === 'websocket';
@@ -68,36 +69,48 @@ interface Handshake {
   /** Bytes the client sent after its request head. */
   readonly head: Buffer;
   readonly upstream: Upstream;
-  readonly target: string;
+  readonly decision: ForwardDecision;
+  readonly started: number;
 }
 
 export function createUpgradeForwarder(options: UpgradeForwarderOptions): UpgradeForwarder {
-  const { logger, trustProxy, holdTimeoutMs, openRelays, recent } = options;
+  const { accessLog, logger, trustProxy, holdTimeoutMs, openRelays } = options;
+
+  function recordRefusal(handshake: Handshake, refusedBy: WebSocketRefused['refusedBy'], statusCode: number): void {
+    if (!accessLog.wants('websocket-refused')) return;
+    const { req, upstream, decision, started } = handshake;
+    accessLog.record({ kind: 'websocket-refused', path: decision.target, target: upstream.name, rule: decision.rule, refusedBy, statusCode, responseTime: elapsed(started) }, req);
+  }
 
   /** The upstream switched protocols: the same 101 to the client, then the relay. */
   function switched(handshake: Handshake, response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer): void {
-    const { req, client, head, upstream, target } = handshake;
+    const { req, client, head, upstream, decision } = handshake;
     if (client.destroyed) {
       upstreamSocket.destroy();
       return;
     }
     if (response.headers.upgrade?.toLowerCase() !== 'websocket') {
       upstreamSocket.destroy();
-      writeRawAnswer(client, proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept));
+      const answer = proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept);
+      writeRawAnswer(client, answer);
+      recordRefusal(handshake, 'proxy', answer.status);
       return;
     }
     const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, trustProxy), true);
     client.write(headBlock(101, response.statusMessage, responseHeaders));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
-    recent.add(req, target, upstream.name, 101);
-    relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, { path: target, target: upstream.name }, logger, openRelays);
-    logger.info({ path: target, target: upstream.name, protocol: req.headers['sec-websocket-protocol'] }, 'websocket opened');
+    const label = { req, path: decision.target, target: upstream.name, rule: decision.rule };
+    if (accessLog.wants('websocket-opened')) {
+      const protocol = req.headers['sec-websocket-protocol'];
+      accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(handshake.started), protocol }, req);
+    }
+    relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, accessLog, openRelays);
   }
 
   /** Refused by the upstream: its own status and body, then the connection ends. */
   function refused(handshake: Handshake, response: IncomingMessage): void {
-    const { req, client, upstream, target } = handshake;
+    const { req, client, upstream } = handshake;
     if (client.destroyed) {
       response.destroy();
       return;
@@ -105,12 +118,12 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
     const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, trustProxy));
     client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
     response.pipe(client);
-    recent.add(req, target, upstream.name, response.statusCode ?? 502);
-    logger.info({ path: target, target: upstream.name, statusCode: response.statusCode }, 'websocket refused by upstream');
+    recordRefusal(handshake, 'upstream', response.statusCode ?? 502);
   }
 
-  return function forwardUpgrade(req, client, head, upstream, target) {
-    const handshake: Handshake = { req, client, head, upstream, target };
+  return function forwardUpgrade(req, client, head, upstream, decision) {
+    const { target } = decision;
+    const handshake: Handshake = { req, client, head, upstream, decision, started: performance.now() };
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: true });
     const clientGone = new ClientGone();
     const onEarlyClose = (): void => clientGone.abort();
@@ -146,8 +159,9 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
         return;
       }
       logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
-      recent.add(req, target, upstream.name, statusFor(error.code));
-      writeRawAnswer(client, proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts }));
+      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
+      writeRawAnswer(client, answer);
+      recordRefusal(handshake, 'proxy', answer.status);
     });
   };
 }

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { RecentUpgrades } from '../proxy/recent-upgrades.js';
+import type { RecentUpgrades } from './recent-upgrades.js';
 import type { Upstream as UpstreamName } from '../router.js';
 import { describeRoutes } from '../config/routes-report.js';
 import type { Upstream } from '../proxy/upstream.js';
