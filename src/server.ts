@@ -96,8 +96,7 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   const statusForbidden = 'the /__rdp/ status endpoints answer loopback clients only; start the proxy with --expose-status to open them';
 
   function rejectAnswer(decision: Extract<Decision, { kind: 'reject' }>, accept: string | undefined): ProxyAnswer {
-    const code: ErrorCode = decision.status === 405 ? 'RDP_ERR_METHOD_NOT_ALLOWED' : decision.status === 404 ? 'RDP_ERR_NOT_FOUND' : 'RDP_ERR_BAD_TARGET';
-    return proxyAnswer(code, decision.reason, accept, { extraHeaders: decision.allow === undefined ? [] : ['Allow', decision.allow] });
+    return proxyAnswer(decision.code, decision.reason, accept, { extraHeaders: decision.allow === undefined ? [] : ['Allow', decision.allow] });
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
