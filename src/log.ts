@@ -1,9 +1,8 @@
 // pino, and nothing else: JSON (async, flushed on close) when stdout is not a terminal; on a TTY,
 // access records folded into one readable line each.
 import { createRequire } from 'node:module';
-import pino, { type Logger } from 'pino';
+import pino, { type LevelWithSilent, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import type { LogFormat, LogLevel } from './config/options.js';
 
 /** Fields folded into the one-line message on a TTY (and shown in full in JSON). */
 const FOLDED_FIELDS = [
@@ -37,7 +36,7 @@ function accessLine(log: Fields, messageKey: string): string {
 }
 
 /** `prettyDestination` lets the terminal keep its status lines below pretty log lines. */
-export function createLogger(options: { level: LogLevel; format: LogFormat; prettyDestination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: { level: LevelWithSilent; format: 'json' | 'pretty'; prettyDestination?: NodeJS.WritableStream }): Logger {
   if (options.format === 'json') {
     // One write per busy moment rather than per request: records gather up to 4 KiB, and what
     // gathered in a quiet moment goes out within FLUSH_MS.

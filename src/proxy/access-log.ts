@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Rule, Upstream as UpstreamName } from '../router.js';
 
 /** Where the request went: an upstream, the build directory, or the proxy's own answer. */
-export type AccessTarget = UpstreamName | 'frontend-dir' | 'proxy';
+type AccessTarget = UpstreamName | 'frontend-dir' | 'proxy';
 
 interface Common {
   /** The request target as the upstream got it (origin-form), or as the client sent it if refused. */
@@ -55,9 +55,9 @@ export interface WebSocketClosed extends Common {
   readonly duration: number;
 }
 
-export type AccessRecord = HttpRecord | WebSocketOpened | WebSocketRefused | WebSocketClosed;
-export type AccessKind = AccessRecord['kind'];
-export type AccessObserver<K extends AccessKind> = (record: Extract<AccessRecord, { kind: K }>, req: IncomingMessage) => void;
+type AccessRecord = HttpRecord | WebSocketOpened | WebSocketRefused | WebSocketClosed;
+type AccessKind = AccessRecord['kind'];
+type AccessObserver<K extends AccessKind> = (record: Extract<AccessRecord, { kind: K }>, req: IncomingMessage) => void;
 
 type Observers = { [K in AccessKind]: Array<AccessObserver<K>> };
 

@@ -4,14 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ErrorCode, statusFor } from '../errors.js';
-import type { UpstreamState } from './upstream.js';
-
-export interface UpstreamFacts {
-  readonly name: string;
-  readonly url: string;
-  readonly state: UpstreamState;
-  readonly logTail: readonly string[];
-}
+import type { UpstreamFacts } from './upstream.js';
 
 export interface ProxyAnswer {
   readonly status: number;
@@ -22,7 +15,7 @@ export interface ProxyAnswer {
 
 const REFRESH_SECONDS = 2;
 
-export function prefersJson(accept: string | undefined): boolean {
+function prefersJson(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/json') && !accept.includes('text/html');
 }
 

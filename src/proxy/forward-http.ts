@@ -12,7 +12,7 @@ import type { Upstream } from './upstream.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export interface HttpForwarderOptions {
+interface HttpForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
   readonly accessLog: AccessLog;

@@ -47,7 +47,7 @@ export class ClientGone {
   }
 }
 
-export interface DispatchPolicy {
+interface DispatchPolicy {
   readonly idempotent: boolean;
   readonly holdTimeoutMs: number;
   /** Aborted when the client goes away: stop holding for it. */

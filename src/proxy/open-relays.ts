@@ -2,7 +2,7 @@
 // cutting the connection, and wait until every relay is closed.
 
 /** A relay's way to say "going away", resolving once both of its sockets are closed. */
-export type GoAway = () => Promise<void>;
+type GoAway = () => Promise<void>;
 
 export class OpenRelays {
   private readonly open = new Set<GoAway>();

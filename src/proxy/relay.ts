@@ -10,7 +10,7 @@ import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 /** How long the sides of a closing relay get to finish their close handshake. */
 const GOING_AWAY_GRACE_MS = 1_000;
 
-export interface RelaySockets {
+interface RelaySockets {
   readonly client: Duplex;
   readonly upstream: Duplex;
   /** Bytes each side sent along with the handshake, already written across by the handshake. */
@@ -19,7 +19,7 @@ export interface RelaySockets {
 }
 
 /** What the close record names the relay by: the handshake's request and route. */
-export interface RelayLabel extends Pick<WebSocketClosed, 'path' | 'target' | 'rule'> {
+interface RelayLabel extends Pick<WebSocketClosed, 'path' | 'target' | 'rule'> {
   readonly req: IncomingMessage;
 }
 

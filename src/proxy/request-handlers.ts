@@ -28,7 +28,7 @@ export interface HandlerParts {
   readonly status: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-export interface RequestHandlers {
+interface RequestHandlers {
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   connect(req: IncomingMessage, socket: Duplex): void;

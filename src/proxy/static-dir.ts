@@ -24,7 +24,7 @@ function candidates(path: string): string[] {
   return [...own, '/index.html'];
 }
 
-export function contentTypeOf(file: string): string {
+function contentTypeOf(file: string): string {
   const type = mime.getType(extname(file)) ?? 'application/octet-stream';
   return type.startsWith('text/') || type === 'application/javascript' || type === 'application/json' ? `${type}; charset=utf-8` : type;
 }

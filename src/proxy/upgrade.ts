@@ -14,7 +14,7 @@ import { relay } from './relay.js';
 import type { ForwardDecision } from '../router.js';
 import type { Upstream } from './upstream.js';
 
-export interface UpgradeForwarderOptions {
+interface UpgradeForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
   readonly accessLog: AccessLog;
@@ -63,28 +63,68 @@ function openRequest(upstream: Upstream, method: string, target: string, headers
 }
 
 /** One client's handshake, from the upgrade request to the upstream's answer. */
-interface Handshake {
-  readonly req: IncomingMessage;
-  readonly client: Duplex;
-  /** Bytes the client sent after its request head. */
-  readonly head: Buffer;
-  readonly upstream: Upstream;
-  readonly decision: ForwardDecision;
-  readonly started: number;
-}
+class Handshake {
+  private readonly started = performance.now();
+  private readonly clientGone = new ClientGone();
+  private readonly onEarlyClose = (): void => this.clientGone.abort();
 
-export function createUpgradeForwarder(options: UpgradeForwarderOptions): UpgradeForwarder {
-  const { accessLog, logger, trustProxy, holdTimeoutMs, openRelays } = options;
+  constructor(
+    private readonly options: UpgradeForwarderOptions,
+    private readonly req: IncomingMessage,
+    private readonly client: Duplex,
+    /** Bytes the client sent after its request head. */
+    private readonly head: Buffer,
+    private readonly upstream: Upstream,
+    private readonly decision: ForwardDecision,
+  ) {}
 
-  function recordRefusal(handshake: Handshake, refusedBy: WebSocketRefused['refusedBy'], statusCode: number): void {
-    if (!accessLog.wants('websocket-refused')) return;
-    const { req, upstream, decision, started } = handshake;
-    accessLog.record({ kind: 'websocket-refused', path: decision.target, target: upstream.name, rule: decision.rule, refusedBy, statusCode, responseTime: elapsed(started) }, req);
+  start(): void {
+    const { req, client, upstream, decision, options } = this;
+    const headers = upstreamRequestHeaders(req, { trustProxy: options.trustProxy, isWebSocket: true });
+    client.once('close', this.onEarlyClose);
+    // Until the relay owns it, a client error only means the client is gone.
+    client.on('error', this.onEarlyClose);
+    const policy = { idempotent: true, holdTimeoutMs: options.holdTimeoutMs, clientGone: this.clientGone };
+    dispatch(upstream, policy, () => this.attempt(headers)).catch((error: RdpError) => {
+      if (error.code === 'RDP_ERR_CLIENT_CLOSED') {
+        client.destroy();
+        return;
+      }
+      options.logger.warn({ upstream: upstream.name, path: decision.target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
+      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
+      writeRawAnswer(client, answer);
+      this.recordRefusal('proxy', answer.status);
+    });
+  }
+
+  /** Resolves once the upstream answered (101 or a refusal); rejects with an AttemptError if it did not. */
+  private attempt(headers: string[]): Promise<void> {
+    const { req, client } = this;
+    return new Promise((resolve, reject) => {
+      const { request: upstreamRequest, settle, fail } = openRequest(this.upstream, req.method ?? 'GET', this.decision.target, headers, this.clientGone.signal);
+      // Answered: from here the relay or the refusal owns the client's close and errors.
+      const settled = (): void => {
+        settle();
+        client.removeListener('close', this.onEarlyClose);
+        client.removeListener('error', this.onEarlyClose);
+        resolve();
+      };
+      upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
+      upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+        settled();
+        this.switched(response, upstreamSocket, upstreamHead);
+      });
+      upstreamRequest.once('response', (response: IncomingMessage) => {
+        settled();
+        this.refused(response);
+      });
+      upstreamRequest.end();
+    });
   }
 
   /** The upstream switched protocols: the same 101 to the client, then the relay. */
-  function switched(handshake: Handshake, response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer): void {
-    const { req, client, head, upstream, decision } = handshake;
+  private switched(response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer): void {
+    const { req, client, head, upstream, decision, options } = this;
     if (client.destroyed) {
       upstreamSocket.destroy();
       return;
@@ -93,75 +133,42 @@ export function createUpgradeForwarder(options: UpgradeForwarderOptions): Upgrad
       upstreamSocket.destroy();
       const answer = proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept);
       writeRawAnswer(client, answer);
-      recordRefusal(handshake, 'proxy', answer.status);
+      this.recordRefusal('proxy', answer.status);
       return;
     }
-    const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, trustProxy), true);
+    const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, options.trustProxy), true);
     client.write(headBlock(101, response.statusMessage, responseHeaders));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
     const label = { req, path: decision.target, target: upstream.name, rule: decision.rule };
-    if (accessLog.wants('websocket-opened')) {
+    if (options.accessLog.wants('websocket-opened')) {
       const protocol = req.headers['sec-websocket-protocol'];
-      accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(handshake.started), protocol }, req);
+      options.accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(this.started), protocol }, req);
     }
-    relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, accessLog, openRelays);
+    relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, options.accessLog, options.openRelays);
   }
 
   /** Refused by the upstream: its own status and body, then the connection ends. */
-  function refused(handshake: Handshake, response: IncomingMessage): void {
-    const { req, client, upstream } = handshake;
+  private refused(response: IncomingMessage): void {
+    const { req, client, upstream } = this;
     if (client.destroyed) {
       response.destroy();
       return;
     }
-    const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, trustProxy));
+    const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, this.options.trustProxy));
     client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
     response.pipe(client);
-    recordRefusal(handshake, 'upstream', response.statusCode ?? 502);
+    this.recordRefusal('upstream', response.statusCode ?? 502);
   }
 
-  return function forwardUpgrade(req, client, head, upstream, decision) {
-    const { target } = decision;
-    const handshake: Handshake = { req, client, head, upstream, decision, started: performance.now() };
-    const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: true });
-    const clientGone = new ClientGone();
-    const onEarlyClose = (): void => clientGone.abort();
-    client.once('close', onEarlyClose);
-    // Until the relay owns it, a client error only means the client is gone.
-    client.on('error', onEarlyClose);
+  private recordRefusal(refusedBy: WebSocketRefused['refusedBy'], statusCode: number): void {
+    const { accessLog } = this.options;
+    if (!accessLog.wants('websocket-refused')) return;
+    const { req, upstream, decision } = this;
+    accessLog.record({ kind: 'websocket-refused', path: decision.target, target: upstream.name, rule: decision.rule, refusedBy, statusCode, responseTime: elapsed(this.started) }, req);
+  }
+}
 
-    const attempt = (): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const { request: upstreamRequest, settle, fail } = openRequest(upstream, req.method ?? 'GET', target, headers, clientGone.signal);
-        // Answered: from here the relay or the refusal owns the client's close and errors.
-        const settled = (): void => {
-          settle();
-          client.removeListener('close', onEarlyClose);
-          client.removeListener('error', onEarlyClose);
-          resolve();
-        };
-        upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
-        upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
-          settled();
-          switched(handshake, response, upstreamSocket, upstreamHead);
-        });
-        upstreamRequest.once('response', (response: IncomingMessage) => {
-          settled();
-          refused(handshake, response);
-        });
-        upstreamRequest.end();
-      });
-
-    dispatch(upstream, { idempotent: true, holdTimeoutMs, clientGone }, attempt).catch((error: RdpError) => {
-      if (error.code === 'RDP_ERR_CLIENT_CLOSED') {
-        client.destroy();
-        return;
-      }
-      logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
-      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
-      writeRawAnswer(client, answer);
-      recordRefusal(handshake, 'proxy', answer.status);
-    });
-  };
+export function createUpgradeForwarder(options: UpgradeForwarderOptions): UpgradeForwarder {
+  return (req, client, head, upstream, decision) => new Handshake(options, req, client, head, upstream, decision).start();
 }

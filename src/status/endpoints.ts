@@ -9,7 +9,7 @@ import type { Upstream } from '../proxy/upstream.js';
 import type { Upstream as UpstreamName } from '../router.js';
 import { RecentUpgrades } from './recent-upgrades.js';
 
-export interface StatusOptions {
+interface StatusOptions {
   readonly config: ResolvedConfig;
   readonly upstreams: ReadonlyMap<UpstreamName, Upstream>;
   /** What the request path records; status reads it, the request path does not know status. */

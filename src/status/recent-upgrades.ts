@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AccessLog, WebSocketOpened, WebSocketRefused } from '../proxy/access-log.js';
 
-export interface UpgradeRecord {
+interface UpgradeRecord {
   readonly at: string;
   readonly target: string;
   /** The upstream the handshake was routed to, or `proxy` when no route led to one. */
