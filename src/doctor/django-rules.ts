@@ -4,7 +4,7 @@
 import { type Finding, fixAt, type Location, type Severity } from './finding.js';
 import { cookieDomainMatches, cookiePathMatches, djangoAdmitsHost, isLoopbackHost, trustedOriginsAdmit } from './hosts.js';
 import { pythonRepr } from './python-repr.js';
-import type { DjangoInput, DoctorInput, PublicOrigin } from './rules.js';
+import type { DjangoInput, DoctorInput, PublicOrigin } from './input.js';
 
 export type DjangoRule = (django: DjangoInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
 

@@ -3,7 +3,7 @@
 import { type Finding, fixAt, type Location, type Severity } from './finding.js';
 import { socketOriginsAdmit, viteAdmitsHost } from './hosts.js';
 import { pythonRepr } from './python-repr.js';
-import type { DoctorInput, PublicOrigin, RxconfigInput } from './rules.js';
+import type { DoctorInput, PublicOrigin, RxconfigInput } from './input.js';
 
 export type RxconfigRule = (rx: RxconfigInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
 
