@@ -2,7 +2,8 @@
 // stack). Exit 0 only if no check failed; warnings do not fail.
 import { resolveConfig } from '../../config/resolve.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
-import { type CheckResult, runChecks } from '../../verify/checks.js';
+import { runChecks } from '../../verify/checks.js';
+import type { CheckResult } from '../../verify/runner.js';
 import type { Command } from '../context.js';
 
 const MARKS: Readonly<Record<CheckResult['status'], string>> = { pass: '✔', warn: '!', fail: '✖', skipped: '–' };
