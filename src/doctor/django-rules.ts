@@ -6,7 +6,7 @@ import { cookieDomainMatches, cookiePathMatches, djangoAdmitsHost, isLoopbackHos
 import { pythonRepr } from './python-repr.js';
 import type { DjangoInput, DoctorInput, PublicOrigin } from './input.js';
 
-export type DjangoRule = (django: DjangoInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
+type DjangoRule = (django: DjangoInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
 
 function locate(django: DjangoInput, name: string): Location | null {
   return django.locations[name] ?? (django.settingsFile === null ? null : { file: django.settingsFile, line: null });

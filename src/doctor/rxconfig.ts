@@ -15,7 +15,7 @@ export interface RxKeyword {
   readonly line: number;
 }
 
-export interface RxConfigFacts {
+interface RxConfigFacts {
   readonly file: string;
   /** Line of the Config(...) call; null when there is none. */
   readonly callLine: number | null;

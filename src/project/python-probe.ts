@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 type ProbeResult<T> = { readonly value: T } | { readonly reason: string };
 
-export type ProbeName = 'discover_django' | 'read_rxconfig';
+type ProbeName = 'discover_django' | 'read_rxconfig';
 
 /** The script's file: beside this module in src/ (ts-node) and in dist/ (the build copies it there). */
 function probePath(name: ProbeName): string {

@@ -17,7 +17,7 @@ export interface ChildCommand {
   readonly env: Readonly<Record<string, string>>;
 }
 
-export interface ChildExit {
+interface ChildExit {
   readonly exitCode: number | undefined;
   readonly signal: string | undefined;
 }
@@ -29,7 +29,7 @@ export interface ChildRun {
   stop(killTimeoutMs: number): Promise<void>;
 }
 
-export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
+type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
 /**
  * Resolves once the process exists; rejects with a message naming the command when it cannot.

@@ -16,7 +16,7 @@ export interface PlannedChild {
   readonly command: ChildCommand;
 }
 
-export interface LaunchPlan {
+interface LaunchPlan {
   /** The config with every started upstream's URL filled in. */
   readonly config: ResolvedConfig;
   /** The commands, once the proxy listens and its public origin is known. */

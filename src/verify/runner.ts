@@ -3,7 +3,7 @@
 // saying so, never the end of the run.
 import { type Answer, headerValue, send, type SendOptions } from './http.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
+type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
 export interface CheckResult {
   readonly id: number;

@@ -44,7 +44,7 @@ export const command: Command = {
     { flag: 'login-url', type: 'string', valueName: 'PATH', description: 'the admin login path [/admin/login/]' },
     { flag: 'session-cookie', type: 'string', valueName: 'NAME', description: 'SESSION_COOKIE_NAME [sessionid]' },
     { flag: 'require-session', type: 'boolean', description: 'fail, not skip, the session checks without credentials' },
-    { flag: 'json', type: 'boolean', description: 'one JSON object per check (shape in the README)' },
+    { flag: 'json', type: 'boolean', description: 'one JSON object per check (shape in docs/verify.md)' },
     { flag: 'timeout', type: 'string', valueName: 'MS', description: 'per request [10000]' },
   ],
   async run({ config: flags, own, positionals }, context) {
