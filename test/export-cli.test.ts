@@ -1,13 +1,13 @@
-// `export nginx|caddy|haproxy`: the file says what produced it, carries every known difference as
-// a comment, takes discovered prefixes along (same config loading as the server), matches prefixes
-// case-sensitively and segment-bounded, and refuses to guess an upstream's address: a missing or
-// malformed flag stops it with one line naming the flag and the fix.
+// `export nginx|caddy|haproxy|kubernetes`: the file says what produced it, carries every known
+// difference as a comment, takes discovered prefixes along (same config loading as the server),
+// matches prefixes case-sensitively and segment-bounded, and refuses to guess an upstream's address
+// or Service: a missing or malformed flag stops it with one line naming the flag and the fix.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { version } from '../src/cli/main.js';
-import { DIFFERENCES, differencesFor } from '../src/export/differences.js';
+import { DIFFERENCES, differencesFor, ENGINE_NAMES } from '../src/export/differences.js';
 import { runInProcess } from './helpers/cli.js';
 import { CADDY, EXPORT_SERVERS, HAPROXY, NGINX, writeNginxMain } from './helpers/edge-servers.js';
 import { djangoSiteDir, python, repoRoot } from './helpers/index.js';
@@ -90,18 +90,34 @@ async function usageError(t: Test, args: string[], message: string | RegExp): Pr
   t.match(result.stderr, message, args.join(' '));
 }
 
+const SERVICES = ['--django-service', 'django:8000', '--reflex-backend-service', 'reflex-backend:8000', '--reflex-frontend-service', 'reflex-frontend:3000'];
+const CLUSTER = ['kubernetes', '--public-url', 'https://app.example.com'];
+
 t.test('usage errors: exit 2 with one line naming the flag', async (t) => {
   await usageError(t, ['nginx', '--django-url', 'http://127.0.0.1:8001'], /missing --reflex-backend-url, --reflex-frontend-url \(or --frontend-dir\).*\[RDP_ERR_MISSING_OPTION\]/);
-  await usageError(t, ['apache', ...URLS], '"apache" is not a target; expected nginx, caddy, haproxy');
+  await usageError(t, ['apache', ...URLS], '"apache" is not a target; expected nginx, caddy, haproxy, kubernetes');
   await usageError(t, [], 'no target named');
   await usageError(t, ['caddy', ...URLS, '--port', '0'], '--port: 0 is not valid for export');
   await usageError(t, ['haproxy', ...URLS.slice(0, 4), '--frontend-dir', '.'], '--frontend-dir: haproxy does not serve files; serve the build with a web server and give its address as --reflex-frontend-url');
+  await usageError(t, ['haproxy', ...URLS, '--django-service', 'django:8000'], '--django-service is for export kubernetes; haproxy reaches the upstreams at --django-url');
+  await usageError(t, [...CLUSTER, ...SERVICES.slice(0, 2)], /missing --reflex-backend-service, --reflex-frontend-service; e\.g\. --reflex-backend-service reflex-backend:8000 \[RDP_ERR_MISSING_OPTION\]/);
+  await usageError(t, [...CLUSTER, ...SERVICES, '--django-service', 'django'], '--django-service: "django" is not valid; give the Service\'s name (lowercase letters, digits, "-") and port, e.g. --django-service django:8000');
+  await usageError(t, [...CLUSTER, ...SERVICES.slice(0, 2), '--reflex-backend-service', 'Reflex:80', ...SERVICES.slice(4)], '--reflex-backend-service: "Reflex:80" is not valid');
+  await usageError(t, [...CLUSTER, ...SERVICES.slice(0, 4), '--reflex-frontend-service', 'web:70000'], '--reflex-frontend-service: "web:70000" is not valid');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--django-service', ''], '--django-service needs a value; give NAME:PORT');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--namespace', 'My_App'], '--namespace: "My_App" is not valid; give a namespace name');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--gateway', 'a/b/c'], '--gateway: "a/b/c" is not valid; give the Gateway the HTTPRoute attaches to as NAME or NAMESPACE/NAME');
+  await usageError(t, ['kubernetes', ...SERVICES], '--public-url: export kubernetes needs the host name clients use, not http://localhost:8000; e.g. --public-url https://app.example.com');
+  await usageError(t, ['kubernetes', ...SERVICES, '--public-url', 'http://10.0.0.5'], '--public-url: export kubernetes needs the host name clients use');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--django-url', 'http://127.0.0.1:8001'], '--django-url is not used by export kubernetes: a cluster routes to Services; give --django-service');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--frontend-dir', '.'], '--frontend-dir is not used by export kubernetes');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--django-prefix', '/caf\u00e9'], 'export kubernetes: the prefix "/caf\u00e9" cannot be an Ingress path or HTTPRoute path match');
 });
 
 t.test('export --help lists every target with an example that runs', async (t) => {
   const help = await exportCli(['--help']);
   t.equal(help.code, 0);
-  for (const target of EXPORT_SERVERS) {
+  for (const target of [...EXPORT_SERVERS, 'kubernetes']) {
     const example = new RegExp(`^\\s+reflex-django-proxy (export ${target} .*)$`, 'm').exec(help.stdout)?.[1];
     t.ok(example, `${target} has an example`);
     if (example === undefined) continue;
@@ -114,7 +130,7 @@ t.test('export --help lists every target with an example that runs', async (t) =
   }
 });
 
-t.test('the README lists every difference of nginx and Caddy', async (t) => {
+t.test('the docs list every difference, with the engines it applies to', async (t) => {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
   const start = readme.indexOf('## Export to nginx / Caddy');
   t.ok(start > 0, 'the README has the section');
@@ -122,6 +138,8 @@ t.test('the README lists every difference of nginx and Caddy', async (t) => {
   for (const difference of DIFFERENCES.filter((candidate) => candidate.servers.includes('nginx') || candidate.servers.includes('caddy'))) {
     t.match(section, difference.text, `README: ${difference.id}`);
   }
+  const docs = readFileSync(join(repoRoot, 'docs', 'export-haproxy-kubernetes.md'), 'utf8');
+  for (const difference of DIFFERENCES) t.match(docs, `- **${difference.servers.map((engine) => ENGINE_NAMES[engine]).join(', ')}**: ${difference.text}`, `docs: ${difference.id}`);
 });
 
 t.test('every kind of table exports a file nginx, Caddy and HAProxy accept', async (t) => {

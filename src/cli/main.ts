@@ -19,7 +19,7 @@ const SUMMARIES = [
   { name: 'routes', summary: 'print the routing table, or where paths go' },
   { name: 'doctor', summary: 'read the settings for what breaks one-origin sessions' },
   { name: 'verify', summary: 'prove same-origin sessions work through a running proxy' },
-  { name: 'export', summary: 'write the routing table for nginx, Caddy or HAProxy' },
+  { name: 'export', summary: 'write the routing table for nginx, Caddy, HAProxy or Kubernetes' },
 ];
 
 export function version(): string {
