@@ -1,10 +1,10 @@
 // The CLI: pick the command, parse its flags, run it; a usage mistake prints one line and exits 2,
 // a runtime failure one line and exits 1, anything unexpected in full.
-import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, RdpError } from '../errors.js';
 import { parseCommandLine } from './args.js';
 import type { CliContext, Command } from './context.js';
 import { helpText } from './help.js';
+import { version } from './version.js';
 
 const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
   start: () => import('./commands/start.js'),
@@ -19,13 +19,8 @@ const SUMMARIES = [
   { name: 'routes', summary: 'print the routing table, or where paths go' },
   { name: 'doctor', summary: 'read the settings for what breaks one-origin sessions' },
   { name: 'verify', summary: 'prove same-origin sessions work through a running proxy' },
-  { name: 'export', summary: 'write the routing table as an nginx or Caddy configuration' },
+  { name: 'export', summary: 'write the routing table for nginx, Caddy, HAProxy or Kubernetes' },
 ];
-
-export function version(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return packageJson.version;
-}
 
 export async function run(argv: readonly string[], context: CliContext): Promise<number> {
   const [first] = argv;

@@ -3,7 +3,7 @@
 // session cookie does not go with it (the most common "cannot connect" report in Reflex's issues).
 import { endpointsElsewhere, type EnvJson, envJsonFix } from '../config/reflex-endpoints.js';
 import type { Finding } from './finding.js';
-import type { PublicOrigin } from './rules.js';
+import type { PublicOrigin } from './input.js';
 
 export function envJsonFindings(envJson: EnvJson, origin: PublicOrigin): Finding[] {
   const elsewhere = endpointsElsewhere(envJson, origin.origin);

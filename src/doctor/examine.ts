@@ -9,7 +9,7 @@ import { diagnose } from './rules.js';
 import { readRxconfig } from './rxconfig.js';
 import { readEnvJson } from '../project/env-json.js';
 
-export interface ExamineOptions {
+interface ExamineOptions {
   readonly project: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;

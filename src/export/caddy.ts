@@ -86,7 +86,7 @@ export function renderCaddy(plan: ExportPlan): string {
   site.push(...(plan.layout === 'split' ? splitRows(plan) : djangoOuterRows(plan, djangoPrefixes)));
 
   return [
-    ...headerLines(plan, 'Caddy').map((line) => (line === '' ? '#' : `# ${line}`)),
+    ...headerLines(plan).map((line) => (line === '' ? '#' : `# ${line}`)),
     '#',
     '# A whole Caddyfile: caddy run --config FILE --adapter caddyfile',
     '',

@@ -1,10 +1,10 @@
-// What an exported nginx or Caddy configuration must do, computed once from the resolved config
-// and — for every prefix — asked of router.ts itself, so the exported routing cannot drift from
-// the contract the proxy follows. The renderers only spell the plan in their server's language.
+// What an exported configuration must do, computed once from the resolved config and — for every
+// prefix — asked of router.ts itself, so the exported routing cannot drift from the contract the
+// proxy follows. The renderers only spell the plan in their engine's language.
 import { missingUpstreamFlags, type ResolvedConfig, type SourcedPrefix } from '../config/resolve.js';
-import { RdpError } from '../errors.js';
+import { RdpError, statusFor } from '../errors.js';
 import { type Decision, type Layout, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
-import { type Difference, differencesFor, type ExportServer } from './differences.js';
+import { type Difference, differencesFor, ENGINE_NAMES, type ExportServer } from './differences.js';
 
 /** Where a request ends: an upstream, the build directory, or a status the server answers itself. */
 export type Target = 'reflex' | 'django' | 'frontend' | 'static' | 404 | 405;
@@ -18,28 +18,14 @@ export interface Behavior {
   readonly other: Target;
 }
 
-export interface PrefixRule {
+interface PrefixRule {
   readonly prefix: string;
   /** The contract's answer for every path whose deepest matching listed prefix is this one. */
   readonly behavior: Behavior;
 }
 
-export interface UpstreamAddress {
-  readonly origin: string;
-  /** host:port, the port always written out. */
-  readonly hostPort: string;
-}
-
-export interface ExportPlan {
-  readonly server: ExportServer;
-  /** Comment lines (without the comment sign) saying what produced the file. */
-  readonly provenance: readonly string[];
-  readonly listen: { readonly host: string; readonly port: number };
-  readonly upstreams: {
-    readonly django: UpstreamAddress;
-    readonly reflex: UpstreamAddress;
-    readonly frontend: UpstreamAddress | undefined;
-  };
+/** The routing alone, for every engine: which prefix answers what, the deepest one deciding. */
+export interface RoutingPlan {
   readonly frontendDir: string | undefined;
   readonly layout: Layout;
   /** The Reflex backend serves the pages: rows 2 and 4 reach it. */
@@ -52,18 +38,43 @@ export interface ExportPlan {
   readonly fallback: Behavior;
   /** Prefixes left out, with why. */
   readonly skipped: readonly string[];
+}
+
+export interface UpstreamAddress {
+  readonly origin: string;
+  /** host:port, the port always written out. */
+  readonly hostPort: string;
+}
+
+/** A file an engine runs in front of the upstreams' addresses. */
+export interface ExportPlan extends RoutingPlan {
+  readonly server: ExportServer;
+  /** Comment lines (without the comment sign) saying what produced the file. */
+  readonly provenance: readonly string[];
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly upstreams: {
+    readonly django: UpstreamAddress;
+    readonly reflex: UpstreamAddress;
+    readonly frontend: UpstreamAddress | undefined;
+  };
   readonly trustProxy: boolean;
+  readonly holdTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   readonly differences: readonly Difference[];
 }
 
+/** Whether the engine can serve --frontend-dir itself; HAProxy has no file server. */
+const SERVES_FILES: Readonly<Record<ExportServer, boolean>> = { nginx: true, caddy: true, haproxy: false };
+
 function targetOf(decision: Decision, table: RouteTable): Target {
   if (decision.kind === 'forward') return decision.upstream === 'frontend' && table.frontendIsDirectory ? 'static' : decision.upstream;
-  if (decision.kind === 'reject' && (decision.status === 404 || decision.status === 405)) return decision.status;
+  const status = decision.kind === 'reject' ? statusFor(decision.code) : undefined;
+  if (status === 404 || status === 405) return status;
   // Only /__rdp/ (skipped before this) or an unusable target could get here; a prefix is a path.
   throw new Error(`no exportable target for ${decision.path}`);
 }
 
-export function behaviorAt(path: string, table: RouteTable): Behavior {
+function behaviorAt(path: string, table: RouteTable): Behavior {
   return {
     upgrade: targetOf(route('GET', path, true, table), table),
     safe: targetOf(route('GET', path, false, table), table),
@@ -91,11 +102,7 @@ function requireUpstreams(config: ResolvedConfig): ExportPlan['upstreams'] {
   };
 }
 
-export function planExport(config: ResolvedConfig, server: ExportServer, provenance: readonly string[]): ExportPlan {
-  const upstreams = requireUpstreams(config);
-  if (config.port === 0) {
-    throw new RdpError('RDP_ERR_INVALID_OPTION', '--port: 0 is not valid for export; give the port the exported server listens on, such as 8000');
-  }
+export function planRouting(config: ResolvedConfig): RoutingPlan {
   const table = config.routeTable;
   // In the split layout a Django prefix routes as every other path does: only Reflex's are listed.
   const djangoListed = config.layout === 'split' ? [] : [...(table.djangoWsPrefix === undefined ? [] : [table.djangoWsPrefix]), ...table.djangoPrefixes];
@@ -108,10 +115,6 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
     else prefixRules.push({ prefix, behavior: behaviorAt(prefix, table) });
   }
   return {
-    server,
-    provenance,
-    listen: { host: config.host, port: config.port },
-    upstreams,
     frontendDir: config.frontendDir,
     layout: config.layout,
     reflexSinglePort: config.reflexSinglePort,
@@ -122,9 +125,38 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
     // '/' is under no prefix: normalizePrefix refuses '/' itself.
     fallback: behaviorAt('/', table),
     skipped,
+  };
+}
+
+export function planExport(config: ResolvedConfig, server: ExportServer, provenance: readonly string[]): ExportPlan {
+  const upstreams = requireUpstreams(config);
+  if (config.port === 0) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', '--port: 0 is not valid for export; give the port the exported server listens on, such as 8000');
+  }
+  if (config.frontendDir !== undefined && !SERVES_FILES[server]) {
+    throw new RdpError(
+      'RDP_ERR_INVALID_OPTION',
+      `--frontend-dir: ${server} does not serve files; serve the build with a web server and give its address as --reflex-frontend-url, or export nginx or caddy`,
+    );
+  }
+  return {
+    ...planRouting(config),
+    server,
+    provenance,
+    listen: { host: config.host, port: config.port },
+    upstreams,
     trustProxy: config.trustProxy,
+    holdTimeoutMs: config.holdTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
     differences: differencesFor(server),
   };
+}
+
+/** What each upstream is called in the comments: its address, or the Service that stands for it. */
+export interface UpstreamNames {
+  readonly reflex: string;
+  readonly django: string;
+  readonly frontend: string;
 }
 
 function prefixList(entries: readonly SourcedPrefix[]): string {
@@ -132,36 +164,49 @@ function prefixList(entries: readonly SourcedPrefix[]): string {
 }
 
 /** Rows 2–5 of the django_outer table, or the split layout's last row. */
-function tableLines(plan: ExportPlan): string[] {
-  if (plan.layout === 'split') {
-    return [`  2. anything else, any method, WebSocket upgrades too -> Django ${plan.upstreams.django.origin} (it serves the SPA shell)`];
-  }
-  const frontend =
-    plan.frontendDir !== undefined ? `files in ${plan.frontendDir}` : plan.reflexSinglePort ? `the Reflex backend ${plan.upstreams.reflex.origin} (single port)` : `frontend dev server ${plan.upstreams.frontend!.origin}`;
-  const upgrades = plan.frontendDir !== undefined ? '404 (a build directory has no HMR socket)' : plan.reflexSinglePort ? 'the Reflex backend (single port)' : 'the frontend dev server (HMR)';
+function tableLines(plan: RoutingPlan, names: UpstreamNames): string[] {
+  if (plan.layout === 'split') return [`  2. anything else, any method, WebSocket upgrades too -> ${names.django} (it serves the SPA shell)`];
+  const pages = plan.reflexSinglePort ? `${names.reflex} (single port)` : names.frontend;
+  const upgrades = plan.frontendDir !== undefined ? '404 (a build directory has no HMR socket)' : plan.reflexSinglePort ? pages : `${names.frontend} (HMR)`;
   return [
     plan.djangoWsPrefix === undefined ? `  2. other WebSocket upgrades -> ${upgrades}` : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${upgrades}`,
-    `  3. Django prefixes -> Django ${plan.upstreams.django.origin}: ${prefixList(plan.djangoPrefixes)}`,
-    `  4. anything else, GET/HEAD/OPTIONS -> ${frontend}`,
+    `  3. Django prefixes -> ${names.django}: ${prefixList(plan.djangoPrefixes)}`,
+    `  4. anything else, GET/HEAD/OPTIONS -> ${pages}`,
     '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
   ];
 }
 
-/** The comment block both renderers start with: provenance, the table in force, the differences. */
-export function headerLines(plan: ExportPlan, serverName: string): string[] {
+/** The routing table in force, as comment lines: the contract's rows with the prefixes of each. */
+export function routingLines(plan: RoutingPlan, names: UpstreamNames): string[] {
   const mode = plan.layout === 'split' ? "reflex-django v3's split layout" : "reflex-django's django_outer mode";
+  return [
+    `Routing, as ${mode} routes (first matching row wins; prefixes are`,
+    'segment-bounded and case-sensitive, matched on the percent-decoded path):',
+    `  1. reserved Reflex prefixes -> ${names.reflex} (HTTP and WebSocket, streamed):`,
+    `     ${prefixList(plan.reflexPrefixes)}`,
+    ...tableLines(plan, names),
+    ...plan.skipped.map((line) => `  left out: ${line}`),
+  ];
+}
+
+/** Every difference an engine has, as comment lines under one heading. */
+export function differenceLines(engineName: string, differences: readonly Difference[]): string[] {
+  return [`Where ${engineName} differs from reflex-django-proxy (docs/export.md):`, ...differences.map((difference) => `  - ${difference.text}`)];
+}
+
+/** The comment block the file renderers start with: provenance, the table in force, the differences. */
+export function headerLines(plan: ExportPlan): string[] {
   return [
     ...plan.provenance,
     '',
-    `Routing, as ${mode} routes (first matching row wins; prefixes are`,
-    'segment-bounded and case-sensitive, matched on the percent-decoded path):',
-    `  1. reserved Reflex prefixes -> Reflex backend ${plan.upstreams.reflex.origin} (HTTP and WebSocket, streamed):`,
-    `     ${prefixList(plan.reflexPrefixes)}`,
-    ...tableLines(plan),
-    ...plan.skipped.map((line) => `  left out: ${line}`),
+    ...routingLines(plan, {
+      reflex: `Reflex backend ${plan.upstreams.reflex.origin}`,
+      django: `Django ${plan.upstreams.django.origin}`,
+      frontend:
+        plan.frontendDir !== undefined ? `files in ${plan.frontendDir}` : plan.upstreams.frontend === undefined ? 'no frontend' : `frontend dev server ${plan.upstreams.frontend.origin}`,
+    }),
     'Host is passed on unchanged; X-Forwarded-For, -Proto, -Host and -Port are set.',
     '',
-    `Where ${serverName} differs from reflex-django-proxy (README, "Export to nginx / Caddy"):`,
-    ...plan.differences.map((difference) => `  - ${difference.text}`),
+    ...differenceLines(ENGINE_NAMES[plan.server], plan.differences),
   ];
 }

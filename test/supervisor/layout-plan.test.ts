@@ -12,10 +12,10 @@ const dir = t.testdir({ 'manage.py': '', 'rxconfig.py': '', '.venv': { bin: { py
 for (const file of ['.venv/bin/python', '.venv/bin/reflex']) chmodSync(join(dir, file), 0o755);
 const reflex = join(dir, '.venv', 'bin', 'reflex');
 
-async function plan(flags: FlagValues) {
+async function plan(flags: FlagValues, env: Record<string, string> = {}) {
   const ports: FlagValues = { 'django-port': String(await freePort()), 'reflex-backend-port': String(await freePort()), 'reflex-frontend-port': String(await freePort()) };
   const config = await resolveConfig({ flags: { project: dir, ...ports, ...flags }, env: {}, cwd: dir, stdoutIsTTY: false });
-  const launch = await planLaunch(config);
+  const launch = await planLaunch(config, env);
   const children = launch.children(config.publicUrl ?? 'http://localhost:8000');
   return { config: launch.config, ports, django: children.find((child) => child.name === 'django')!, reflex: children.find((child) => child.name === 'reflex')! };
 }
@@ -43,4 +43,6 @@ t.test('a public host Vite would refuse is handed to the Reflex it starts', asyn
   t.match(named.reflex.command.env, { REFLEX_API_URL: 'https://app.example.test', REFLEX_VITE_ALLOWED_HOSTS: 'app.example.test', __VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS: 'app.example.test' });
   t.notOk('REFLEX_VITE_ALLOWED_HOSTS' in named.django.command.env, 'not to Django');
   t.notOk('REFLEX_VITE_ALLOWED_HOSTS' in (await plan({})).reflex.command.env, 'localhost needs nothing');
+  const kept = await plan({ 'public-url': 'https://app.example.test' }, { REFLEX_VITE_ALLOWED_HOSTS: 'other.test' });
+  t.equal(kept.reflex.command.env.REFLEX_VITE_ALLOWED_HOSTS, 'other.test:app.example.test', "the caller's value is kept, the host added");
 });
