@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Answer, headerValue, send } from './http.js';
 import { cookieProblems, parseSetCookie } from './cookies.js';
+import { parseRoute, ROUTE_HEADER, type RouteTaken, routeText } from './route-header.js';
 import { socketIoHandshake } from './socketio.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
@@ -15,6 +16,7 @@ export interface CheckResult {
   readonly fix: string | null;
   /** The earlier check whose failure made this one skip. */
   readonly needs: number | null;
+  readonly durationMs: number;
 }
 
 export interface VerifyOptions {
@@ -28,9 +30,13 @@ export interface VerifyOptions {
 }
 
 type UpstreamName = 'django' | 'reflex' | 'frontend';
-type Outcome = Omit<CheckResult, 'id' | 'name' | 'needs'> & { readonly needs?: number | null };
+type Outcome = Omit<CheckResult, 'id' | 'name' | 'needs' | 'durationMs'> & { readonly needs?: number | null };
 
 const UPLOAD_REFUSAL = 'Missing reflex-client-token or reflex-event-handler header.';
+/** Real Reflex registers /_upload only when a page uses an upload component (docs/upstreams.md). */
+export const NO_UPLOAD_HANDLER = 'the app registers no upload handler (no rx.upload on any page)';
+/** engine.io's answer to a request that is not a WebSocket upgrade: Reflex accepts only those. */
+const POLLING_REFUSAL = 'Invalid transport';
 const VERIFY_PROTOCOL = 'reflex-django-proxy-verify';
 
 const pass = (reason: string): Outcome => ({ status: 'pass', reason, fix: null });
@@ -44,6 +50,33 @@ function snippet(body: string): string {
 
 function describe(answer: Answer): string {
   return `${answer.status} ${headerValue(answer, 'content-type').split(';')[0] || 'without a content type'}`;
+}
+
+/** A failure when the proxy says it sent `path` elsewhere than `expected`; undefined otherwise. */
+function misrouted(answer: Answer, path: string, expected: string, fix: string): Outcome | undefined {
+  const route = parseRoute(answer.headers[ROUTE_HEADER]);
+  if (route === undefined || route.target === expected) return undefined;
+  return fail(`${path} went to ${routeText(route)}, not ${expected}, and answered ${describe(answer)}`, fix);
+}
+
+/**
+ * Check 8's verdict on POST /_upload. Reflex's 400 for a request without its headers proves the
+ * route on its own. A 404 passes only when the proxy says the Reflex backend answered it (real
+ * Reflex has no /_upload without rx.upload) and that backend took the Reflex socket (check 6):
+ * a 404 from Django, the frontend or an unknown server is a routing failure.
+ */
+function judgeUpload(answer: Answer, route: RouteTaken | undefined, socketFailed: boolean): Outcome {
+  const fixRoute = '/_upload must reach the Reflex backend: keep it among the reserved prefixes (--reserved-prefix) and check --reflex-backend-url';
+  if (route !== undefined && route.target !== 'reflex') return fail(`/_upload went to ${routeText(route)} and answered ${describe(answer)}`, fixRoute);
+  if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
+  if (answer.status !== 404) return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, fixRoute);
+  if (route === undefined) {
+    return fail('/_upload answered 404 and nothing shows the Reflex backend answered it (no X-RDP-Route header, no record at /__rdp/requests)', 'run verify against reflex-django-proxy itself, without --no-route-header, so the route it took can be read');
+  }
+  if (socketFailed) {
+    return fail(`/_upload answered 404 from ${routeText(route)}, but that backend did not take the Reflex socket (check 6): it may not be Reflex`, 'check --reflex-backend-url: it must be the Reflex backend (reflex run --backend-port)');
+  }
+  return pass(`404 from the Reflex backend: ${NO_UPLOAD_HANDLER}; /_upload is routed to it for when one does`);
 }
 
 /** What the checks learn and hand on to later ones. */
@@ -75,6 +108,19 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
   };
   /** Without /__rdp/ nothing proves --url is the proxy; a failed check 2 then says it is not. */
   const notTheProxy = (): Outcome | undefined => (!state.statusEndpoints && failed(2) ? skip('--url does not route like the proxy', 2) : undefined);
+  /** The route the proxy recorded for the request whose target holds `marker` (when it sent no header). */
+  const recordedRoute = async (marker: string): Promise<RouteTaken | undefined> => {
+    // The record is written as the response finishes, which can be a moment after the client read it.
+    for (let attempt = 0; state.statusEndpoints && attempt < 3; attempt += 1) {
+      const answer = await send(at('/__rdp/requests'), { headers: { Accept: 'application/json' }, timeoutMs });
+      if (answer.status !== 200) return undefined;
+      const { requests } = JSON.parse(answer.body) as { requests: Array<{ path: string } & RouteTaken> };
+      const found = requests.find((request) => request.path.includes(marker));
+      if (found !== undefined) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
+  };
 
   const checks: Array<[name: string, run: () => Promise<Outcome>]> = [
     ['proxy answers, every upstream up', async () => {
@@ -108,6 +154,8 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       const blocked = blockedBy(['frontend']);
       if (blocked) return blocked;
       const answer = await get('/');
+      const elsewhere = misrouted(answer, '/', 'frontend', "give --url the proxy's origin; / must reach the Reflex frontend (is / among the Django prefixes?)");
+      if (elsewhere) return elsewhere;
       if (answer.status === 200 && headerValue(answer, 'content-type').includes('text/html')) {
         state.frontendBody = answer.body;
         return pass('HTML from the frontend');
@@ -118,6 +166,8 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       const blocked = blockedBy(['django']);
       if (blocked) return blocked;
       const answer = await get('/admin/');
+      const elsewhere = misrouted(answer, '/admin/', 'django', 'add /admin to the Django prefixes (--django-prefix /admin)');
+      if (elsewhere) return elsewhere;
       const location = headerValue(answer, 'location');
       if (answer.status === 302 && location.includes('login')) return pass(`redirects to Django's login (${location})`);
       if (answer.status === 200 && /Django|csrfmiddlewaretoken/.test(answer.body) && answer.body !== state.frontendBody) return pass("Django's admin page");
@@ -136,8 +186,11 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       const stylesheet = /<link[^>]+href="([^"]+\.css)"/.exec(state.loginPage.body)?.[1];
       if (stylesheet === undefined) return fail(`${options.loginPath} links no stylesheet (${describe(state.loginPage)})`, 'give --login-url the admin login path');
       const css = await get(stylesheet, { Accept: 'text/css' });
+      const staticPrefix = new URL(stylesheet, url).pathname.split('/').slice(0, 2).join('/');
+      const elsewhere = misrouted(css, stylesheet, 'django', `add the static prefix (${staticPrefix}) to the Django prefixes`);
+      if (elsewhere) return elsewhere;
       if (css.status === 200 && headerValue(css, 'content-type').includes('text/css')) return pass(`${stylesheet} is CSS`);
-      return fail(`${stylesheet} answered ${describe(css)}`, `add the static prefix (${new URL(stylesheet, url).pathname.split('/').slice(0, 2).join('/')}) to the Django prefixes`);
+      return fail(`${stylesheet} answered ${describe(css)}`, `add the static prefix (${staticPrefix}) to the Django prefixes`);
     }],
     ['admin login gives a usable session cookie', async () => {
       if (options.username === undefined || options.password === undefined) {
@@ -180,10 +233,14 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       socketUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
       const cookie = cookieHeader();
       const outcome = await socketIoHandshake(socketUrl, { origin: url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs, ...(cookie === '' ? {} : { cookie }) });
+      if (outcome.route !== undefined && outcome.route.target !== 'reflex') {
+        return fail(`the /_event handshake went to ${routeText(outcome.route)}, not the Reflex backend`, '/_event must reach the Reflex backend: keep it among the reserved prefixes');
+      }
       if (outcome.refusedWith !== undefined) {
         const { status, body } = outcome.refusedWith;
-        const fix =
-          status === 403 || status === 400
+        const fix = body.includes(POLLING_REFUSAL)
+          ? 'the Reflex backend saw no WebSocket upgrade (engine.io answers "Invalid transport" to anything else): whatever sits in front must pass Upgrade and Connection'
+          : status === 403 || status === 400
             ? `the Reflex backend refused Origin ${url.origin}: add it to cors_allowed_origins in rxconfig.py`
             : status === 404
               ? '/_event must reach the Reflex backend: check --reflex-backend-url and the reserved prefixes'
@@ -212,11 +269,11 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
     ['/_upload is answered by the Reflex backend', async () => {
       const blocked = blockedBy(['reflex']) ?? notTheProxy();
       if (blocked) return blocked;
-      const boundary = `rdp-verify-${randomUUID()}`;
+      const marker = randomUUID();
+      const boundary = `rdp-verify-${marker}`;
       const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
-      const answer = await send(at('/_upload'), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, timeoutMs });
-      if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
-      return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, '/_upload must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url');
+      const answer = await send(at(`/_upload?rdp_verify=${marker}`), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, timeoutMs });
+      return judgeUpload(answer, parseRoute(answer.headers[ROUTE_HEADER]) ?? (await recordedRoute(marker)), failed(6));
     }],
     ['a POST to a frontend path gets 405', async () => {
       if (!state.reachable) return skip('nothing answers at --url', 1);
@@ -231,12 +288,14 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
 
   for (const [index, [name, run]] of checks.entries()) {
     let outcome: Outcome;
+    const started = performance.now();
     try {
       outcome = await run();
     } catch (error) {
       outcome = fail(`the request failed: ${(error as Error).message}`, 'check that the proxy is still running');
     }
-    const result: CheckResult = { id: index + 1, name, status: outcome.status, reason: outcome.reason, fix: outcome.fix, needs: outcome.needs ?? null };
+    const durationMs = Math.round(performance.now() - started);
+    const result: CheckResult = { id: index + 1, name, status: outcome.status, reason: outcome.reason, fix: outcome.fix, needs: outcome.needs ?? null, durationMs };
     results.push(result);
     onResult(result);
   }
