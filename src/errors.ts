@@ -28,6 +28,8 @@ export const ERRORS = Object.freeze({
   RDP_ERR_BAD_REQUEST: { status: 400, summary: 'a request the HTTP parser refused (malformed line or header, conflicting lengths)' },
   RDP_ERR_BAD_TARGET: { status: 400, summary: 'a request target that is neither a path nor an absolute http URL' },
   RDP_ERR_STATUS_FORBIDDEN: { status: 403, summary: '/__rdp/ asked by a non-loopback client without --expose-status' },
+  RDP_ERR_STATUS_HOST: { status: 403, summary: "/__rdp/ asked with a Host that is not the proxy's own name (the DNS rebinding guard)" },
+  RDP_ERR_STATUS_ACTION: { status: 403, summary: "the dashboard's verify runner asked without this page's Origin and token" },
   RDP_ERR_NOT_FOUND: { status: 404, summary: 'nothing to serve: no file in --frontend-dir, or a WebSocket to a build directory' },
   RDP_ERR_METHOD_NOT_ALLOWED: { status: 405, summary: 'a method other than GET, HEAD, OPTIONS on a frontend path' },
   RDP_ERR_HEADERS_TIMEOUT: { status: 408, summary: 'the client did not finish its headers within --headers-timeout' },

@@ -13,6 +13,9 @@ import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './pr
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
 import { createStaticHandler } from './proxy/static-dir.js';
 import { createStatusApp, type StatusApp } from './status/endpoints.js';
+import { RequestLog } from './status/request-log.js';
+import { SocketLog } from './status/socket-log.js';
+import type { VerifyRunner } from './status/verify-route.js';
 import { Upstream } from './proxy/upstream.js';
 
 export interface ProxyServer {
@@ -47,7 +50,12 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
   return upstreams;
 }
 
-export async function createProxy(config: ResolvedConfig, logger: Logger): Promise<ProxyServer> {
+export interface ProxyOptions {
+  /** Runs verify for the dashboard's button (verify/ sits above this module, so it is handed in). */
+  readonly verify?: VerifyRunner;
+}
+
+export async function createProxy(config: ResolvedConfig, logger: Logger, options: ProxyOptions = {}): Promise<ProxyServer> {
   const upstreams = requireUpstreams(config);
   const table = config.routeTable;
   const accessLog = logger.child({ component: 'access' });
@@ -74,7 +82,13 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
   });
   let status: Promise<StatusApp> | undefined;
-  const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, upgrades.recent, logger.child({ component: 'status' })));
+  const requests = new RequestLog();
+  const sockets = new SocketLog();
+  const statusApp = (): Promise<StatusApp> =>
+    (status ??= createStatusApp(
+      { config, upstreams, recentUpgrades: upgrades.recent, requests, sockets, boundPort: () => (server.address() as AddressInfo).port, verify: options.verify },
+      logger.child({ component: 'status' }),
+    ));
 
   const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
     accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
@@ -145,6 +159,8 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       return server.address() as AddressInfo;
     },
     async close() {
+      // Open dashboards' event streams end first, or the server would wait for them.
+      if (status !== undefined) await (await status).close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const relaysClosed = upgrades.closeAll();
       server.closeIdleConnections();
@@ -153,7 +169,6 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of upstreams.values()) upstream.close();
-      if (status !== undefined) await (await status).close();
       logger.flush();
     },
   };

@@ -64,6 +64,14 @@ export function explainPath(config: ResolvedConfig, method: string, path: string
   }
 }
 
+/** One line for one request, as `routes PATH` prints it and the dashboard's explain box shows it. */
+export function explainText(report: PathReport): string {
+  const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
+  const outcome = report.target === 'reject' ? `${report.status} (${report.reason})` : report.target;
+  const why = report.rule === null ? report.ruleName : `rule ${report.rule}: ${report.ruleName}${report.prefix === null ? '' : `, prefix ${report.prefix}`}`;
+  return `${request} → ${outcome}  [${why}]`;
+}
+
 /** The table as `routes` prints it and the ready summary shows it. */
 export function routesTableText(report: RoutesReport): string {
   const prefixLines = (entries: RoutesReport['djangoPrefixes']): string[] =>

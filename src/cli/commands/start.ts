@@ -13,6 +13,7 @@ import type { PlannedChild } from '../../supervisor/plan.js';
 import { planLaunch } from '../../supervisor/plan.js';
 import { answersHttp, pingIsOk } from '../../supervisor/readiness.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
+import { verifyFromDashboard } from '../../verify/dashboard-runner.js';
 import type { Command } from '../context.js';
 import { Terminal } from '../terminal.js';
 
@@ -91,7 +92,7 @@ export const command: Command = {
     const terminal = new Terminal(context.stdout, context.stdout.isTTY === true);
     const logger = createLogger({ level: config.logLevel, format: config.logFormat, prettyDestination: terminal.logStream });
     warnAboutDiscovery(logger, discovery);
-    const proxy = await createProxy(config, logger);
+    const proxy = await createProxy(config, logger, { verify: verifyFromDashboard });
     const stopped = untilStopSignal();
     const address = await proxy.listen();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,0 +1,56 @@
+// What the dashboard shows of a request's and a response's headers: every header line, but never a
+// cookie's value or a credential. Cookie shows the names it carried, Set-Cookie the name it set and
+// its attributes (Path, SameSite, Secure: what decides whether a browser sends it back).
+
+const CREDENTIALS = new Set(['authorization', 'proxy-authorization']);
+const HIDDEN_VALUE = '…';
+
+export type HeaderLine = readonly [name: string, value: string];
+
+/** The names in a Cookie header, in the order sent. */
+export function cookieNamesIn(header: string): string[] {
+  const names: string[] = [];
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    const name = (equals === -1 ? pair : pair.slice(0, equals)).trim();
+    if (name !== '') names.push(name);
+  }
+  return names;
+}
+
+/** The cookie a Set-Cookie line sets. */
+export function setCookieNameOf(line: string): string {
+  const pair = line.slice(0, line.includes(';') ? line.indexOf(';') : undefined);
+  return (pair.includes('=') ? pair.slice(0, pair.indexOf('=')) : pair).trim();
+}
+
+function withoutValue(setCookie: string): string {
+  const attributes = setCookie.includes(';') ? setCookie.slice(setCookie.indexOf(';')) : '';
+  return `${setCookieNameOf(setCookie)}=${HIDDEN_VALUE}${attributes}`;
+}
+
+/** Node's flat raw header list as [name, value] lines, with the values above hidden. */
+export function visibleHeaders(raw: readonly string[]): HeaderLine[] {
+  const lines: HeaderLine[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!;
+    if (lower === 'cookie') lines.push([name, cookieNamesIn(value).map((cookie) => `${cookie}=${HIDDEN_VALUE}`).join('; ')]);
+    else if (lower === 'set-cookie') lines.push([name, withoutValue(value)]);
+    else if (CREDENTIALS.has(lower)) lines.push([name, value.includes(' ') ? `${value.slice(0, value.indexOf(' '))} ${HIDDEN_VALUE}` : HIDDEN_VALUE]);
+    else lines.push([name, value]);
+  }
+  return lines;
+}
+
+/** Every cookie name the raw headers carry in `headerName` (cookie or set-cookie). */
+export function cookieNamesOf(raw: readonly string[], headerName: 'cookie' | 'set-cookie'): string[] {
+  const names: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== headerName) continue;
+    if (headerName === 'cookie') names.push(...cookieNamesIn(raw[i + 1]!));
+    else names.push(setCookieNameOf(raw[i + 1]!));
+  }
+  return names;
+}

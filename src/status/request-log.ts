@@ -1,0 +1,97 @@
+// The dashboard's Requests list: the newest REQUESTS_KEPT finished HTTP exchanges as the proxy
+// recorded them. Recording keeps the record as it is (no copy, no parsing); the summary and the
+// header view with cookie values hidden are built only when a dashboard asks.
+import { cookieNamesOf, type HeaderLine, visibleHeaders } from './header-view.js';
+import { Ring } from './ring.js';
+
+export const REQUESTS_KEPT = 500;
+
+/** One finished HTTP exchange, as the proxy's access log hands it over. */
+export interface ExchangeRecord {
+  /** Epoch milliseconds when the request arrived. */
+  readonly startedAt: number;
+  readonly method: string;
+  /** The raw request target (path and query) as the client sent it. */
+  readonly target: string;
+  /** The upstream that answered, or `proxy` for the proxy's own answers. */
+  readonly upstream: string;
+  readonly rule: number | null;
+  readonly prefix: string | null;
+  readonly status: number;
+  readonly durationMs: number;
+  /** Request body bytes, when known. */
+  readonly bytesIn: number | null;
+  /** Response body bytes sent to the client. */
+  readonly bytesOut: number | null;
+  /** Node's flat raw form: [name, value, name, value, …]. */
+  readonly requestHeaders: readonly string[];
+  readonly responseHeaders: readonly string[];
+}
+
+export interface RequestSummary {
+  readonly id: number;
+  readonly at: number;
+  readonly method: string;
+  readonly path: string;
+  readonly rule: number | null;
+  readonly prefix: string | null;
+  readonly target: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly bytesIn: number | null;
+  readonly bytesOut: number | null;
+}
+
+export interface RequestDetail extends RequestSummary {
+  readonly requestHeaders: readonly HeaderLine[];
+  readonly responseHeaders: readonly HeaderLine[];
+  /** Cookie names the request carried (never values). */
+  readonly cookieNames: readonly string[];
+  /** Cookie names the response set (never values). */
+  readonly setCookieNames: readonly string[];
+}
+
+function summaryOf(id: number, record: ExchangeRecord): RequestSummary {
+  return {
+    id,
+    at: record.startedAt,
+    method: record.method,
+    path: record.target,
+    rule: record.rule,
+    prefix: record.prefix,
+    target: record.upstream,
+    status: record.status,
+    durationMs: record.durationMs,
+    bytesIn: record.bytesIn,
+    bytesOut: record.bytesOut,
+  };
+}
+
+export class RequestLog {
+  private readonly ring = new Ring<ExchangeRecord>(REQUESTS_KEPT);
+
+  readonly record = (exchange: ExchangeRecord): void => {
+    this.ring.push(exchange);
+  };
+
+  get lastId(): number {
+    return this.ring.lastId;
+  }
+
+  /** Newest first; only those numbered above `afterId`. */
+  summaries(afterId = -1): RequestSummary[] {
+    return this.ring.newest(afterId).map(({ id, entry }) => summaryOf(id, entry));
+  }
+
+  detail(id: number): RequestDetail | undefined {
+    const record = this.ring.get(id);
+    if (record === undefined) return undefined;
+    return {
+      ...summaryOf(id, record),
+      requestHeaders: visibleHeaders(record.requestHeaders),
+      responseHeaders: visibleHeaders(record.responseHeaders),
+      cookieNames: cookieNamesOf(record.requestHeaders, 'cookie'),
+      setCookieNames: cookieNamesOf(record.responseHeaders, 'set-cookie'),
+    };
+  }
+}
