@@ -36,6 +36,8 @@ proxy/direct ratios (or added latency) with the product's targets.
   --json             print one JSON document on stdout instead of the table (progress on stderr)
   --log-level LEVEL  the proxy's --log-level (default info: one access-log line per request,
                      as in production; the pipe is drained by this script)
+  --dashboard        keep one dashboard open on the proxy during the HTTP benchmark (a client of
+                     /__rdp/events reading everything it streams), to measure what watching costs
   --cpu-prof DIR     run the proxy under node --cpu-prof, writing .cpuprofile files into DIR
                      (summarise one with: node bench/profile-summary.js FILE)
   --proxy-bin PATH   the proxy's CLI script (default bin/reflex-django-proxy.js), e.g. a copy of
@@ -49,7 +51,7 @@ The HTTP benchmark needs wrk: apt-get install wrk (or set WRK=/path/to/wrk). Wit
 benchmark is reported as SKIP and the others still run.`;
 
 function parseArgs(argv) {
-  const opts = { proxyBin: undefined, waitQuiet: 0, quick: false, only: Object.keys(BENCHES), json: false, rounds: undefined, logLevel: 'info', cpuProf: undefined, strict: false };
+  const opts = { proxyBin: undefined, waitQuiet: 0, quick: false, only: Object.keys(BENCHES), json: false, rounds: undefined, logLevel: 'info', cpuProf: undefined, strict: false, dashboard: false };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
     const value = () => {
@@ -61,6 +63,7 @@ function parseArgs(argv) {
       case '--quick': opts.quick = true; break;
       case '--json': opts.json = true; break;
       case '--strict': opts.strict = true; break;
+      case '--dashboard': opts.dashboard = true; break;
       case '--only': {
         opts.only = value().split(',').map((s) => s.trim()).filter(Boolean);
         const unknown = opts.only.filter((name) => !(name in BENCHES));
@@ -135,6 +138,7 @@ async function main() {
     quick: config.quick,
     rounds: config.rounds,
     proxyLogLevel: config.logLevel,
+    dashboardOpen: config.dashboard,
     waitQuietSeconds: config.waitQuiet,
     proxyBin: config.proxyBin ?? PROXY_BIN,
     command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),

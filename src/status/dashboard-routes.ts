@@ -29,11 +29,12 @@ function single(value: unknown): string | undefined {
 export function registerDashboard(app: StatusServer, sources: DashboardSources): DashboardFeed {
   const { config, requests, sockets } = sources;
   const views = () => upstreamViews(sources.upstreams, config.frontendDir);
+  const probe = (): Promise<unknown> => Promise.all(sources.upstreams.map((upstream) => upstream.probe()));
   const feed = new DashboardFeed({
     requests,
     sockets,
     upstreams: views,
-    probe: () => Promise.all([...sources.upstreams].map((upstream) => upstream.probe())),
+    probe,
     hello: () => ({ publicUrl: sources.publicUrl(), routes: describeRoutes(config), ruleNames: RULE_NAMES, kept: { requests: REQUESTS_KEPT, closedSockets: CLOSED_SOCKETS_KEPT } }),
   });
   // Streams end before the server waits for its connections to finish.
@@ -63,7 +64,11 @@ export function registerDashboard(app: StatusServer, sources: DashboardSources):
     return reply.send(detail);
   });
   app.get('/__rdp/sockets', async () => sockets.list());
-  app.get('/__rdp/upstreams', async () => ({ upstreams: views() }));
+  // Probed now, as /__rdp/health does: a state seen before a supervised child came up is stale.
+  app.get('/__rdp/upstreams', async () => {
+    await probe();
+    return { upstreams: views() };
+  });
   app.get<{ Querystring: Record<string, unknown> }>('/__rdp/explain', (request, reply) => {
     const path = single(request.query.path);
     const method = (single(request.query.method) ?? 'GET').toUpperCase();
