@@ -33,10 +33,8 @@ function exchange(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
     prefix: '/admin',
     status: 302,
     durationMs: 4.2,
-    bytesIn: 0,
-    bytesOut: 0,
     requestHeaders: ['Host', 'localhost:8000', 'Cookie', `csrftoken=${SECRET}; sessionid=${SECRET}`, 'Authorization', `Basic ${SECRET}`],
-    responseHeaders: ['Location', '/admin/login/', 'Set-Cookie', `sessionid=${SECRET}; Path=/; HttpOnly; SameSite=Lax`, 'set-cookie', `messages=${SECRET}`],
+    responseHead: `HTTP/1.1 302 Found\r\nLocation: /admin/login/\r\nContent-Length: 0\r\nSet-Cookie: sessionid=${SECRET}; Path=/; HttpOnly; SameSite=Lax\r\nset-cookie: messages=${SECRET}\r\n\r\n`,
     ...overrides,
   };
 }
@@ -51,7 +49,12 @@ t.test('the request log: summaries newest first, details with names only, bounde
   t.same(detail.cookieNames, ['csrftoken', 'sessionid']);
   t.same(detail.setCookieNames, ['sessionid', 'messages']);
   t.same(detail.requestHeaders, [['Host', 'localhost:8000'], ['Cookie', 'csrftoken=…; sessionid=…'], ['Authorization', 'Basic …']]);
-  t.same(detail.responseHeaders, [['Location', '/admin/login/'], ['Set-Cookie', 'sessionid=…; Path=/; HttpOnly; SameSite=Lax'], ['set-cookie', 'messages=…']]);
+  t.same(detail.responseHeaders, [['Location', '/admin/login/'], ['Content-Length', '0'], ['Set-Cookie', 'sessionid=…; Path=/; HttpOnly; SameSite=Lax'], ['set-cookie', 'messages=…']]);
+  t.match(detail, { bytesIn: 0, bytesOut: 0 }, 'bytes from the Content-Lengths (none sent with a GET)');
+  log.record(exchange({ method: 'POST', responseHead: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' }));
+  t.match(log.summaries()[0], { bytesIn: null, bytesOut: null }, 'unknown for streamed bodies');
+  log.record(exchange({ responseHead: undefined, status: 499 }));
+  t.same(log.detail(3)?.responseHeaders, [], 'a client that left before the headers: none');
   t.notMatch(JSON.stringify([detail, log.summaries()]), SECRET, 'no value anywhere in what the dashboard is sent');
   for (let i = 0; i < REQUESTS_KEPT + 10; i += 1) log.record(exchange());
   t.equal(log.summaries().length, REQUESTS_KEPT, `at most ${REQUESTS_KEPT} kept`);

@@ -60,6 +60,7 @@ export const OPTIONS = Object.freeze([
   { flag: 'headers-timeout', kind: 'ms', valueName: 'MS', description: 'how long a client may take to send its headers', defaultText: '30000' },
   { flag: 'trust-proxy', kind: 'boolean', description: "keep the client's X-Forwarded-* (the proxy sits behind a trusted one)" },
   { flag: 'expose-status', kind: 'boolean', description: 'answer /__rdp/ to non-loopback clients too' },
+  { flag: 'no-route-header', kind: 'boolean', description: 'leave X-RDP-Route (the deciding rule) off responses and WebSocket 101s' },
   { flag: 'config', kind: 'file', valueName: 'FILE', description: 'JSON file whose keys are these flags in camelCase', notInFile: true },
   { flag: 'log-level', kind: 'log-level', valueName: 'LEVEL', description: LOG_LEVELS.join(' | '), defaultText: 'info' },
   { flag: 'log-format', kind: 'log-format', valueName: 'FORMAT', description: 'pretty | json', defaultText: 'pretty on a TTY, else json' },

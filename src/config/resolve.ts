@@ -44,6 +44,8 @@ export interface ResolvedConfig {
   readonly headersTimeoutMs: number;
   readonly trustProxy: boolean;
   readonly exposeStatus: boolean;
+  /** X-RDP-Route on every proxied response and WebSocket 101 (off with --no-route-header). */
+  readonly routeHeader: boolean;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly configFile: string | undefined;
@@ -188,6 +190,7 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     headersTimeoutMs: positive('headers-timeout', pick('headers-timeout', 'ms')?.value ?? DEFAULTS.headersTimeoutMs),
     trustProxy: pick('trust-proxy', 'boolean')?.value ?? false,
     exposeStatus: pick('expose-status', 'boolean')?.value ?? false,
+    routeHeader: !(pick('no-route-header', 'boolean')?.value ?? false),
     logLevel: pick('log-level', 'log-level')?.value ?? DEFAULTS.logLevel,
     logFormat: pick('log-format', 'log-format')?.value ?? (input.stdoutIsTTY ? 'pretty' : 'json'),
     configFile: file?.path,

@@ -2,21 +2,27 @@
 // Host unchanged, bodies streamed both ways with no cap, and the hold/retry rules of dispatch().
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { AccessLog } from './access-log.js';
 import { proxyAnswer } from './answers.js';
 import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
+import type { ForwardDecision } from '../router.js';
+import { ROUTE_HEADER, type RouteLabels, routeHeaderLines } from './route-label.js';
 import type { Upstream } from './upstream.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export interface HttpForwarderOptions {
+interface HttpForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
+  readonly accessLog: AccessLog;
   readonly logger: Logger;
+  /** X-RDP-Route's values; undefined with --no-route-header. */
+  readonly routeLabels: RouteLabels | undefined;
 }
 
-export type HttpForwarder = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, target: string) => void;
+export type HttpForwarder = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, decision: ForwardDecision) => void;
 
 function latin1(raw: readonly Buffer[]): string[] {
   return raw.map((bytes) => bytes.toString('latin1'));
@@ -28,9 +34,11 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarder {
-  const { logger, trustProxy, holdTimeoutMs } = options;
+  const { accessLog, logger, trustProxy, holdTimeoutMs, routeLabels } = options;
 
-  return function forwardHttp(req, res, upstream, target) {
+  return function forwardHttp(req, res, upstream, decision) {
+    const { target } = decision;
+    const route = routeLabels?.of(decision);
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
     const withBody = hasBody(req);
     const clientGone = new ClientGone();
@@ -38,21 +46,11 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
     // The undici handler of the attempt in flight, so a client that leaves aborts it.
     let abortAttempt: ((error: Error) => void) | undefined;
     res.once('close', () => {
-      const finished = res.writableFinished;
-      if (!finished) {
+      if (!res.writableFinished) {
         clientGone.abort();
         abortAttempt?.(new Error('client closed'));
       }
-      logger.info(
-        {
-          method: req.method,
-          path: target,
-          target: upstream.name,
-          statusCode: finished ? res.statusCode : 499,
-          responseTime: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request completed',
-      );
+      accessLog.httpClosed(req, res, started, target, upstream.name, decision);
     });
 
     const attempt = (): Promise<void> =>
@@ -71,7 +69,9 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
               answered = true;
               resolve();
               if (res.destroyed) return false;
-              res.writeHead(statusCode, statusText, clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy)));
+              const headers = clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy));
+              if (route !== undefined) headers.push(ROUTE_HEADER, route);
+              res.writeHead(statusCode, statusText, headers);
               resumeUpstream = resume;
               return true;
             },
@@ -103,7 +103,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
           return;
         }
         logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'upstream unavailable');
-        const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
+        const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts, extraHeaders: routeHeaderLines(route) });
         res.writeHead(answer.status, answer.headers).end(answer.body);
         // The unread body of a refused request must not be parsed as the next request.
         if (withBody && !req.complete) res.once('finish', () => req.socket.destroy());

@@ -1,49 +1,52 @@
-// The proxy's own /__rdp/ endpoints, on Fastify. Built on the first /__rdp/ request: a proxy that
-// is never asked (the benchmark's, a sidecar's between health checks) does not carry Fastify's
-// memory, and proxied requests never meet its URL parser. Every one of them answers only the
-// proxy's own Host names (host-guard.ts).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+// The proxy's own /__rdp/ endpoints, a Fastify plugin registered under RDP_NAMESPACE by server.ts.
+// Fastify only sees requests the router sent to rule 0 from an allowed client (request-handlers.ts);
+// every one of them, unknown paths included, answers only the proxy's own Host names
+// (host-guard.ts). New /__rdp/ endpoints are added here.
+import type { FastifyPluginAsync } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { RecentUpgrades } from '../proxy/recent-upgrades.js';
-import type { Upstream as UpstreamName } from '../router.js';
 import { describeRoutes } from '../config/routes-report.js';
+import type { AccessLog } from '../proxy/access-log.js';
 import type { Upstream } from '../proxy/upstream.js';
+import type { Upstream as UpstreamName } from '../router.js';
 import { registerDashboard } from './dashboard-routes.js';
 import { allowedHosts, hostRefusal, newPageToken } from './host-guard.js';
-import { replyWith } from './fastify-glue.js';
-import type { RequestLog } from './request-log.js';
-import type { SocketLog } from './socket-log.js';
+import { replyWith } from './reply-answer.js';
+import { RequestLog } from './request-log.js';
+import { SocketLog } from './socket-log.js';
+import { recordTraffic } from './traffic-recorder.js';
 import { registerVerify, type VerifyRunner } from './verify-route.js';
 
-export interface StatusApp {
-  handle(req: IncomingMessage, res: ServerResponse): void;
-  close(): Promise<void>;
-}
+/** How many handshakes /__rdp/upgrades lists, for verify's check 7. */
+const HANDSHAKES_LISTED = 50;
 
-export interface StatusSources {
+interface StatusOptions {
   readonly config: ResolvedConfig;
   readonly upstreams: ReadonlyMap<UpstreamName, Upstream>;
-  readonly recentUpgrades: RecentUpgrades;
-  readonly requests: RequestLog;
-  readonly sockets: SocketLog;
+  /** What the request path records; status reads it, the request path does not know status. */
+  readonly accessLog: AccessLog;
   /** The port the proxy really listens on (--port 0 picks one). */
   readonly boundPort: () => number;
+  /** verify's runner for the dashboard's button (handed in: verify/ sits above status/). */
   readonly verify: VerifyRunner | undefined;
 }
 
-export async function createStatusApp(sources: StatusSources, logger: Logger): Promise<StatusApp> {
-  const { config, upstreams, recentUpgrades } = sources;
-  const { default: Fastify, LogController } = await import('fastify');
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { config, upstreams, accessLog, boundPort, verify }) => {
+  const requests = new RequestLog();
+  const sockets = new SocketLog();
+  const stopRecording = recordTraffic(accessLog, requests, sockets);
+  app.addHook('onClose', async () => stopRecording());
+
   let hosts: ReadonlySet<string> | undefined;
   app.addHook('onRequest', (request, reply, done) => {
-    hosts ??= allowedHosts({ port: sources.boundPort(), listenHost: config.host, publicUrl: config.publicUrl });
+    hosts ??= allowedHosts({ port: boundPort(), listenHost: config.host, publicUrl: config.publicUrl });
     const refusal = hostRefusal(request.headers.host, hosts);
     if (refusal === undefined) done();
     else void replyWith(request, reply, 'RDP_ERR_STATUS_HOST', refusal);
   });
-  app.get('/__rdp/health', async (_request, reply) => {
+  // Here rather than Fastify's root handler, so the Host rule above covers unknown paths too.
+  app.setNotFoundHandler((request, reply) => replyWith(request, reply, 'RDP_ERR_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not a /__rdp/ endpoint (docs/status.md lists them)`));
+
+  app.get('/health', async (_request, reply) => {
     const states = await Promise.all(
       [...upstreams.values()].map(async (upstream) => {
         await upstream.probe();
@@ -54,21 +57,17 @@ export async function createStatusApp(sources: StatusSources, logger: Logger): P
     const healthy = states.every((entry) => entry.state === 'up');
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
   });
-  app.get('/__rdp/routes', async () => describeRoutes(config));
-  app.get('/__rdp/upgrades', async () => ({ upgrades: recentUpgrades.list() }));
+  app.get('/routes', async () => describeRoutes(config));
+  app.get('/upgrades', async () => ({ upgrades: sockets.handshakes(HANDSHAKES_LISTED) }));
+
   const token = newPageToken();
   registerDashboard(app, {
     config,
     upstreams: [...upstreams.values()],
-    requests: sources.requests,
-    sockets: sources.sockets,
-    publicUrl: () => config.publicUrl ?? `http://localhost:${sources.boundPort()}`,
+    requests,
+    sockets,
+    publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort()}`,
     token,
   });
-  registerVerify(app, token, sources.verify);
-  await app.ready();
-  return {
-    handle: (req, res) => app.routing(req, res),
-    close: () => app.close(),
-  };
-}
+  registerVerify(app, token, verify);
+};

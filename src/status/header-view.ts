@@ -44,6 +44,24 @@ export function visibleHeaders(raw: readonly string[]): HeaderLine[] {
   return lines;
 }
 
+/** A response's header block as sent (`HTTP/1.1 200 OK\r\nName: value\r\n…`) in the flat form. */
+export function headerLinesOf(head: string): string[] {
+  const flat: string[] = [];
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) flat.push(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return flat;
+}
+
+/** A Content-Length in the flat headers, or null (a streamed body, or none said). */
+export function contentLengthOf(raw: readonly string[]): number | null {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'content-length' && /^\d+$/.test(raw[i + 1]!)) return Number(raw[i + 1]);
+  }
+  return null;
+}
+
 /** Every cookie name the raw headers carry in `headerName` (cookie or set-cookie). */
 export function cookieNamesOf(raw: readonly string[], headerName: 'cookie' | 'set-cookie'): string[] {
   const names: string[] = [];

@@ -1,7 +1,7 @@
 // The dashboard's Requests list: the newest REQUESTS_KEPT finished HTTP exchanges as the proxy
-// recorded them. Recording keeps the record as it is (no copy, no parsing); the summary and the
+// recorded them. Recording keeps references as they are (no copy, no parsing); the summary and the
 // header view with cookie values hidden are built only when a dashboard asks.
-import { cookieNamesOf, type HeaderLine, visibleHeaders } from './header-view.js';
+import { contentLengthOf, cookieNamesOf, type HeaderLine, headerLinesOf, visibleHeaders } from './header-view.js';
 import { Ring } from './ring.js';
 
 export const REQUESTS_KEPT = 500;
@@ -19,13 +19,10 @@ export interface ExchangeRecord {
   readonly prefix: string | null;
   readonly status: number;
   readonly durationMs: number;
-  /** Request body bytes, when known. */
-  readonly bytesIn: number | null;
-  /** Response body bytes sent to the client. */
-  readonly bytesOut: number | null;
-  /** Node's flat raw form: [name, value, name, value, …]. */
+  /** The request's headers in Node's flat raw form: [name, value, name, value, …]. */
   readonly requestHeaders: readonly string[];
-  readonly responseHeaders: readonly string[];
+  /** The response's header block as it was sent; undefined when none was (the client left first). */
+  readonly responseHead: string | undefined;
 }
 
 export interface RequestSummary {
@@ -38,6 +35,7 @@ export interface RequestSummary {
   readonly target: string;
   readonly status: number;
   readonly durationMs: number;
+  /** The request's and the response's Content-Length; null for a streamed (chunked) body. */
   readonly bytesIn: number | null;
   readonly bytesOut: number | null;
 }
@@ -62,8 +60,8 @@ function summaryOf(id: number, record: ExchangeRecord): RequestSummary {
     target: record.upstream,
     status: record.status,
     durationMs: record.durationMs,
-    bytesIn: record.bytesIn,
-    bytesOut: record.bytesOut,
+    bytesIn: contentLengthOf(record.requestHeaders) ?? (record.method === 'GET' || record.method === 'HEAD' ? 0 : null),
+    bytesOut: record.responseHead === undefined ? null : contentLengthOf(headerLinesOf(record.responseHead)),
   };
 }
 
@@ -86,12 +84,13 @@ export class RequestLog {
   detail(id: number): RequestDetail | undefined {
     const record = this.ring.get(id);
     if (record === undefined) return undefined;
+    const responseHeaders = record.responseHead === undefined ? [] : headerLinesOf(record.responseHead);
     return {
       ...summaryOf(id, record),
       requestHeaders: visibleHeaders(record.requestHeaders),
-      responseHeaders: visibleHeaders(record.responseHeaders),
+      responseHeaders: visibleHeaders(responseHeaders),
       cookieNames: cookieNamesOf(record.requestHeaders, 'cookie'),
-      setCookieNames: cookieNamesOf(record.responseHeaders, 'set-cookie'),
+      setCookieNames: cookieNamesOf(responseHeaders, 'set-cookie'),
     };
   }
 }

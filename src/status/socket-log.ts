@@ -33,6 +33,15 @@ export interface SocketEnd extends RelayedBytes {
   readonly closedBy: string;
 }
 
+/** One handshake as `verify` reads it at /__rdp/upgrades. */
+export interface HandshakeView {
+  readonly at: string;
+  readonly target: string;
+  readonly upstream: string;
+  readonly status: number;
+  readonly cookieNames: readonly string[];
+}
+
 export interface SocketView extends RelayedBytes {
   readonly id: number;
   readonly at: number;
@@ -122,6 +131,15 @@ export class SocketLog {
       bytes += now.bytesIn + now.bytesOut;
     }
     return `${this.changes}:${bytes}`;
+  }
+
+  /** The newest `limit` handshakes, open, closed or refused, newest first. */
+  handshakes(limit: number): HandshakeView[] {
+    const entries = [...this.openEntries.values(), ...this.closedEntries.newest().map(({ entry }) => entry)];
+    return entries
+      .sort((a, b) => b.id - a.id)
+      .slice(0, limit)
+      .map((entry) => ({ at: new Date(entry.handshake.startedAt).toISOString(), target: entry.handshake.target, upstream: entry.handshake.upstream, status: entry.status, cookieNames: entry.cookieNames }));
   }
 
   /** Newest first. */

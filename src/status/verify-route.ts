@@ -2,7 +2,8 @@
 // Host rule it needs this page's Origin and token. The credentials in the body go to the checks and
 // nowhere else: not into a log line, not into any record the dashboard shows.
 import { actionRefusal, TOKEN_HEADER } from './host-guard.js';
-import { replyWith, type StatusServer } from './fastify-glue.js';
+import type { FastifyInstance } from 'fastify';
+import { replyWith } from './reply-answer.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
@@ -40,9 +41,9 @@ function parseBody(body: unknown, url: URL): VerifyRequest | string {
   return { url, username, password, loginPath, sessionCookie };
 }
 
-export function registerVerify(app: StatusServer, token: string, runner: VerifyRunner | undefined): void {
+export function registerVerify(app: FastifyInstance, token: string, runner: VerifyRunner | undefined): void {
   app.post(
-    '/__rdp/verify',
+    '/verify',
     {
       bodyLimit: BODY_LIMIT,
       // Before the body is read: a refused request's credentials are never even parsed.
