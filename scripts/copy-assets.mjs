@@ -1,9 +1,15 @@
-// Part of `npm run build`: tsc compiles src/ to dist/ but copies nothing else. The dashboard's
-// HTML, CSS and ES modules are served from beside their TypeScript (src/status/dashboard/ ->
-// dist/status/dashboard/), as they are: the user's machine runs no build step.
+// Part of `npm run build`: tsc compiles src/ to dist/ but copies nothing else. These folders are
+// used by path from beside their TypeScript, as they are: the Python probes the project's own
+// interpreter runs, and the dashboard's HTML, CSS and ES modules (no build step on the user's
+// machine).
 import { cpSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-cpSync(join(root, 'src', 'status', 'dashboard'), join(root, 'dist', 'status', 'dashboard'), { recursive: true });
+for (const folder of [['project', 'probes'], ['status', 'dashboard']]) {
+  cpSync(join(root, 'src', ...folder), join(root, 'dist', ...folder), {
+    recursive: true,
+    filter: (path) => basename(path) !== '__pycache__',
+  });
+}

@@ -7,7 +7,8 @@ import { keyOf, OPTIONS, type OptionFlag } from './config/options.js';
 import { RdpError } from './errors.js';
 import { createLogger } from './log.js';
 import { createProxy, type ProxyServer } from './server.js';
-import { type CheckResult, type CheckStatus, runChecks } from './verify/checks.js';
+import { runChecks } from './verify/checks.js';
+import type { CheckResult, CheckStatus } from './verify/runner.js';
 import { verifyFromDashboard } from './verify/dashboard-runner.js';
 import { junitReport } from './verify/junit.js';
 import { type VerifyInput, verifyOptions } from './verify/options.js';
@@ -16,11 +17,11 @@ export { resolveConfig, DEFAULTS, type ResolvedConfig, type ConfigInput, type So
 export { OPTIONS } from './config/options.js';
 export { createProxy, type ProxyServer } from './server.js';
 export { route, matches, decodePath, normalizePrefix, DEFAULT_DJANGO_PREFIXES, DEFAULT_RESERVED_PREFIXES, type Decision, type RouteTable } from './router.js';
-export { describeRoutes, explainPath } from './config/routes-report.js';
+export { describeRoutes, explainPath, type RoutesReport, type PathReport } from './config/routes-report.js';
 export { createLogger } from './log.js';
 export { RdpError, ERRORS, type ErrorCode } from './errors.js';
 export { run } from './cli/main.js';
-export type { CheckResult, CheckStatus } from './verify/checks.js';
+export type { CheckResult, CheckStatus } from './verify/runner.js';
 export type { VerifyInput } from './verify/options.js';
 
 type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
@@ -102,7 +103,7 @@ export interface VerifyReport {
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const settings = verifyOptions(options, (key) => key);
   const startedAt = new Date();
-  const checks = await runChecks(settings, options.onCheck);
+  const checks = await runChecks(settings, options.onCheck ?? (() => {}));
   const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skipped: 0 };
   for (const check of checks) counts[check.status] += 1;
   return { ok: counts.fail === 0, checks, counts, junit: () => junitReport(checks, { url: settings.url.origin, startedAt }) };

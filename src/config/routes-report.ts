@@ -1,5 +1,5 @@
 // The routing table in force, and the answer for one path, in the shape `routes --json` prints and
-// /__rdp/routes serves (documented in the README).
+// /__rdp/routes serves (docs/routing.md §6).
 import type { ResolvedConfig, SourcedPrefix } from './resolve.js';
 import { statusFor } from '../errors.js';
 import { type Decision, type Rule, route } from '../router.js';

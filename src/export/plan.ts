@@ -18,7 +18,7 @@ export interface Behavior {
   readonly other: Target;
 }
 
-export interface PrefixRule {
+interface PrefixRule {
   readonly prefix: string;
   /** The contract's answer for every path whose deepest matching listed prefix is this one. */
   readonly behavior: Behavior;
@@ -61,7 +61,7 @@ function targetOf(decision: Decision, table: RouteTable): Target {
   throw new Error(`no exportable target for ${decision.path}`);
 }
 
-export function behaviorAt(path: string, table: RouteTable): Behavior {
+function behaviorAt(path: string, table: RouteTable): Behavior {
   return {
     upgrade: targetOf(route('GET', path, true, table), table),
     safe: targetOf(route('GET', path, false, table), table),
@@ -141,7 +141,7 @@ export function headerLines(plan: ExportPlan, serverName: string): string[] {
     ...plan.skipped.map((line) => `  left out: ${line}`),
     'Host is passed on unchanged; X-Forwarded-For, -Proto, -Host and -Port are set.',
     '',
-    `Where ${serverName} differs from reflex-django-proxy (README, "Export to nginx / Caddy"):`,
+    `Where ${serverName} differs from reflex-django-proxy (its docs/export.md):`,
     ...plan.differences.map((difference) => `  - ${difference.text}`),
   ];
 }

@@ -10,12 +10,16 @@ export interface Answer {
   readonly body: string;
 }
 
+export interface SendOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  readonly timeoutMs: number;
+}
+
 const BODY_LIMIT = 1024 * 1024;
 
-export function send(
-  url: URL,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs: number },
-): Promise<Answer> {
+export function send(url: URL, options: SendOptions): Promise<Answer> {
   const open = url.protocol === 'https:' ? requestTls : request;
   return new Promise((resolve, reject) => {
     const req = open(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs }, (res) => {

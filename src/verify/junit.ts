@@ -2,7 +2,7 @@
 // reporters, GitLab, Jenkins, Azure) display. One testcase per check; a failed check is a
 // <failure> with its reason and fix, a skipped one <skipped>, a warning passes with a "warn"
 // property and the warning in <system-out>.
-import type { CheckResult } from './checks.js';
+import type { CheckResult } from './runner.js';
 
 const SUITE = 'reflex-django-proxy verify';
 const CLASS_NAME = 'reflex-django-proxy.verify';

@@ -1,7 +1,7 @@
 // verify's settings, checked once for both ways in: the CLI's flags and the library's options
 // object. A bad value names the setting as the caller wrote it (`--url` or `url`).
 import { RdpError } from '../errors.js';
-import type { VerifyOptions } from './checks.js';
+import type { VerifyOptions } from './runner.js';
 
 export interface VerifyInput {
   readonly url: string | URL;

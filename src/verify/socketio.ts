@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import { parseRoute, ROUTE_HEADER, type RouteTaken } from './route-header.js';
 
-export interface HandshakeOutcome {
+interface HandshakeOutcome {
   /** The HTTP status of a refused handshake. */
   readonly refusedWith?: { readonly status: number; readonly body: string };
   readonly subprotocol?: string;
@@ -16,7 +16,7 @@ export interface HandshakeOutcome {
   readonly route?: RouteTaken;
 }
 
-export interface HandshakeOptions {
+interface HandshakeOptions {
   readonly origin: string;
   readonly cookie?: string;
   readonly protocol: string;

@@ -4,9 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { resolveConfig } from '../../config/resolve.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
-import { type CheckResult, runChecks } from '../../verify/checks.js';
+import { runChecks } from '../../verify/checks.js';
 import { junitReport } from '../../verify/junit.js';
 import { type VerifyInput, verifyOptions } from '../../verify/options.js';
+import type { CheckResult } from '../../verify/runner.js';
 import type { Command } from '../context.js';
 
 const MARKS: Readonly<Record<CheckResult['status'], string>> = { pass: '✔', warn: '!', fail: '✖', skipped: '–' };
@@ -51,7 +52,7 @@ export const command: Command = {
     { flag: 'login-url', type: 'string', valueName: 'PATH', description: 'the admin login path [/admin/login/]' },
     { flag: 'session-cookie', type: 'string', valueName: 'NAME', description: 'SESSION_COOKIE_NAME [sessionid]' },
     { flag: 'require-session', type: 'boolean', description: 'fail, not skip, the session checks without credentials' },
-    { flag: 'json', type: 'boolean', description: 'one JSON object per check (shape in the README)' },
+    { flag: 'json', type: 'boolean', description: 'one JSON object per check (shape in docs/verify.md)' },
     { flag: 'junit', type: 'string', valueName: 'FILE', description: 'also write the checks as a JUnit XML report, for CI' },
     { flag: 'timeout', type: 'string', valueName: 'MS', description: 'per request [10000]' },
   ],
