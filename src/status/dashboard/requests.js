@@ -29,7 +29,7 @@ export function createRequests() {
       el('td', { class: 'mono' }, clockTime(entry.at)),
       el('td', {}, entry.method),
       el('td', { class: 'path' }, entry.path),
-      el('td', {}, ruleText(entry.rule, entry.prefix)),
+      el('td', { class: 'nowrap' }, ruleText(entry.rule, entry.prefix)),
       targetCell(entry.target),
       statusCell(entry.status),
       el('td', { class: 'num' }, entry.durationMs.toFixed(1)),

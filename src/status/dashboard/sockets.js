@@ -12,7 +12,7 @@ export function createSockets() {
   const common = (socket) => [
     el('td', { class: 'mono' }, clockTime(socket.at)),
     el('td', { class: 'path' }, socket.path),
-    el('td', {}, ruleText(socket.rule, socket.prefix)),
+    el('td', { class: 'nowrap' }, ruleText(socket.rule, socket.prefix)),
     targetCell(socket.target),
   ];
 
