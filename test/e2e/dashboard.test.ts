@@ -122,6 +122,28 @@ if (!existsSync(CHROMIUM)) {
     await app.close();
   });
 
+  t.test('the request list filters by target and status, and pauses', async (t) => {
+    await tab('requests');
+    const rows = dashboard.locator('#request-table tbody tr');
+    const attributes = (name: string): Promise<string[]> => rows.evaluateAll((trs, key) => trs.map((tr) => (tr as HTMLElement).dataset[key] ?? ''), name);
+    await dashboard.selectOption('#request-filters select[name="target"]', 'django');
+    t.ok((await attributes('target')).every((target) => target === 'django') && (await rows.count()) > 0, 'only Django\'s requests');
+    await dashboard.selectOption('#request-filters select[name="status"]', '3');
+    t.same([...new Set(await attributes('status'))].sort(), ['302'], 'only its redirects');
+    await dashboard.selectOption('#request-filters select[name="target"]', '');
+    await dashboard.selectOption('#request-filters select[name="status"]', '');
+
+    await dashboard.click('#pause');
+    const before = await rows.count();
+    const probe = `/paused-probe-${process.pid}`;
+    await (await fetch(`${proxy.url}${probe}`)).arrayBuffer();
+    await dashboard.locator('#request-note', { hasText: '1 new waiting' }).waitFor({ timeout: STATE_TIMEOUT_MS });
+    t.equal(await rows.count(), before, 'paused: the list holds still');
+    await dashboard.click('#pause');
+    await dashboard.locator('#request-table tbody tr td.path', { hasText: probe }).waitFor({ timeout: STATE_TIMEOUT_MS });
+    t.pass('resumed: the waiting request shows');
+  });
+
   t.test('the Reflex backend stops: down; it starts again: up', async (t) => {
     await tab('upstreams');
     await reflex.stop();
