@@ -4,7 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { RdpError } from './errors.js';
@@ -100,6 +100,9 @@ export interface ProxyOptions {
 }
 
 export async function createProxy(config: ResolvedConfig, logger: Logger, options: ProxyOptions = {}): Promise<ProxyServer> {
+  // Loaded here, not with this module: a CLI run that fails before serving (a bad flag, no
+  // manage.py) or never serves (routes, export) does not wait for Fastify to load.
+  const { default: Fastify, LogController } = await import('fastify');
   const openRelays = new OpenRelays();
   const parts = await requestPath(config, logger, openRelays);
   const app = Fastify({
