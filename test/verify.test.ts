@@ -129,7 +129,7 @@ t.test('verify', async (t) => {
   });
 
   t.test('an app without rx.upload: /_upload 404 from the Reflex backend passes check 8 with the note', async (t) => {
-    const uploadless = await startReflexStandin(t, { dbPath: django.dbPath, upload: false });
+    const uploadless = await startReflexStandin(t, { dbPath: django.dbPath, uploads: false });
     const direct = await request(`${uploadless.url}/_upload`, { method: 'POST', body: 'x' });
     t.equal(direct.status, 404, 'the stand-in answers as real Reflex 0.9.8 does without rx.upload');
     t.equal(direct.text(), 'Not Found');

@@ -4,11 +4,16 @@
 // recording itself is the only cost the proxy always pays.
 import type { ServerResponse } from 'node:http';
 import { EventStream } from './event-stream.js';
-import type { RequestLog } from './request-log.js';
+import { REQUESTS_KEPT, type RequestLog } from './request-log.js';
 import type { SocketLog } from './socket-log.js';
 import type { UpstreamView } from './upstream-view.js';
 
 export const FLUSH_MS = 250;
+/**
+ * At most this many new requests per flush (400/s): a person reads none of them faster, and under
+ * load the dashboard must not cost the proxy more than that. The rest are counted, not sent.
+ */
+export const REQUESTS_PER_FLUSH = 100;
 /** How often the upstreams are probed while a dashboard is open: "down" shows within a second. */
 export const PROBE_MS = 500;
 
@@ -46,7 +51,7 @@ export class DashboardFeed {
     this.stream.attach(res, [
       ['hello', hello()],
       ['upstreams', views],
-      ['requests', { reset: true, entries: requests.summaries() }],
+      ['requests', { reset: true, kept: REQUESTS_KEPT, entries: requests.summaries() }],
       ['sockets', sockets.list()],
     ]);
   }
@@ -71,8 +76,10 @@ export class DashboardFeed {
 
   private flush(): void {
     const { requests, sockets } = this.sources;
-    if (requests.lastId > this.sentRequestId) {
-      this.stream.send('requests', { reset: false, entries: requests.summaries(this.sentRequestId) });
+    const arrived = requests.lastId - this.sentRequestId;
+    if (arrived > 0) {
+      const entries = requests.summaries(this.sentRequestId, REQUESTS_PER_FLUSH);
+      this.stream.send('requests', { reset: false, entries, skipped: arrived - entries.length });
       this.sentRequestId = requests.lastId;
     }
     const fingerprint = sockets.fingerprint();

@@ -54,6 +54,12 @@ export function headerLinesOf(head: string): string[] {
   return flat;
 }
 
+/** The Content-Length a header block as sent says, or null (a streamed body, or none said). */
+export function contentLengthInHead(head: string): number | null {
+  const found = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i.exec(head);
+  return found === null ? null : Number(found[1]);
+}
+
 /** A Content-Length in the flat headers, or null (a streamed body, or none said). */
 export function contentLengthOf(raw: readonly string[]): number | null {
   for (let i = 0; i + 1 < raw.length; i += 2) {

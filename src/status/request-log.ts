@@ -1,7 +1,7 @@
 // The dashboard's Requests list: the newest REQUESTS_KEPT finished HTTP exchanges as the proxy
 // recorded them. Recording keeps references as they are (no copy, no parsing); the summary and the
 // header view with cookie values hidden are built only when a dashboard asks.
-import { contentLengthOf, cookieNamesOf, type HeaderLine, headerLinesOf, visibleHeaders } from './header-view.js';
+import { contentLengthInHead, contentLengthOf, cookieNamesOf, type HeaderLine, headerLinesOf, visibleHeaders } from './header-view.js';
 import { Ring } from './ring.js';
 
 export const REQUESTS_KEPT = 500;
@@ -61,7 +61,7 @@ function summaryOf(id: number, record: ExchangeRecord): RequestSummary {
     status: record.status,
     durationMs: record.durationMs,
     bytesIn: contentLengthOf(record.requestHeaders) ?? (record.method === 'GET' || record.method === 'HEAD' ? 0 : null),
-    bytesOut: record.responseHead === undefined ? null : contentLengthOf(headerLinesOf(record.responseHead)),
+    bytesOut: record.responseHead === undefined ? null : contentLengthInHead(record.responseHead),
   };
 }
 
@@ -76,9 +76,9 @@ export class RequestLog {
     return this.ring.lastId;
   }
 
-  /** Newest first; only those numbered above `afterId`. */
-  summaries(afterId = -1): RequestSummary[] {
-    return this.ring.newest(afterId).map(({ id, entry }) => summaryOf(id, entry));
+  /** Newest first; only those numbered above `afterId`, at most `limit`. */
+  summaries(afterId = -1, limit = REQUESTS_KEPT): RequestSummary[] {
+    return this.ring.newest(afterId, limit).map(({ id, entry }) => summaryOf(id, entry));
   }
 
   detail(id: number): RequestDetail | undefined {

@@ -17,8 +17,8 @@ export interface StartReflexStandinOptions {
   allowedOrigins?: string[];
   /** A fixed port, e.g. to restart the stand-in where it was. */
   port?: number;
-  /** false: like an app without rx.upload, /_upload is not a route (404 text/plain). Default true. */
-  upload?: boolean;
+  /** A page uses rx.upload, so /_upload exists (default true); false answers 404 text/plain as real Reflex does. */
+  uploads?: boolean;
   env?: Record<string, string>;
 }
 
@@ -38,7 +38,7 @@ export async function startReflexStandin(t: TeardownHost, opts: StartReflexStand
     ...opts.env,
     DJANGO_DB_PATH: dbPath,
     STANDIN_ALLOWED_ORIGINS: opts.allowedOrigins?.join(','),
-    STANDIN_UPLOAD: opts.upload === false ? '0' : undefined,
+    STANDIN_UPLOADS: opts.uploads === false ? '0' : undefined,
   });
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());

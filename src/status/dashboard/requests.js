@@ -14,6 +14,8 @@ export function createRequests() {
   let paused = false;
   let selectedId = null;
   let kept = 500;
+  /** Requests the proxy finished faster than the page is sent them (it sends at most 400/s). */
+  let skipped = 0;
 
   const matches = (entry) => {
     const target = filters.elements.target.value;
@@ -39,7 +41,8 @@ export function createRequests() {
   function note() {
     $('#count-requests').textContent = String(entries.length);
     const shown = body.children.length;
-    $('#request-note').textContent = `${shown} shown of ${entries.length} kept (the proxy keeps the newest ${kept})${paused ? ` · paused, ${waiting.length} new waiting` : ''}`;
+    const busy = skipped > 0 ? ` · ${skipped} more came too fast to list (over 400/s)` : '';
+    $('#request-note').textContent = `${shown} shown of ${entries.length} kept (the proxy keeps the newest ${kept})${busy}${paused ? ` · paused, ${waiting.length} new waiting` : ''}`;
     $('#request-empty').hidden = shown > 0;
   }
 
@@ -109,7 +112,9 @@ export function createRequests() {
         entries = [];
         waiting = [];
         newestId = -1;
+        skipped = 0;
       }
+      skipped += batch.skipped ?? 0;
       const fresh = batch.entries.filter((entry) => entry.id > newestId);
       if (fresh.length > 0) newestId = fresh[0].id;
       if (batch.reset) {
