@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { discoverDjango } from '../project/discover-django.js';
 import { RdpError } from '../errors.js';
 import { findMarker, pythonFor } from '../project/detect.js';
+import { readEnvJson } from './env-json.js';
 import type { Finding, Location } from './finding.js';
 import { diagnose } from './rules.js';
 import { readRxconfig } from './rxconfig.js';
@@ -14,6 +15,10 @@ export interface ExamineOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly publicUrl: string;
   readonly trustProxy: boolean;
+  /** --https: the proxy ends TLS itself. */
+  readonly servesTls: boolean;
+  /** The proxy starts Reflex, so it writes .web/env.json anew. */
+  readonly reflexStartedByProxy: boolean;
   readonly eventPath: string;
   readonly frontendIsDirectory: boolean;
 }
@@ -57,11 +62,14 @@ export async function examineProject(options: ExamineOptions): Promise<DoctorRep
   const findings = diagnose({
     publicUrl: options.publicUrl,
     trustProxy: options.trustProxy,
+    servesTls: options.servesTls,
+    reflexStartedByProxy: options.reflexStartedByProxy,
     eventPath: options.eventPath,
     frontendIsDirectory: options.frontendIsDirectory,
     viteExtraHost: env.__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS,
     django: { settings: facts.settings, locations, settingsFile },
     rxconfig: rx === undefined || rxFile === null || rx.error !== undefined ? null : { file: rxFile, callLine: rx.callLine, keywords: rx.keywords },
+    envJson: reflexDir === undefined ? null : (readEnvJson(join(reflexDir, '.web', 'env.json'), show(join(reflexDir, '.web', 'env.json'))) ?? null),
   });
   return {
     project,

@@ -1,6 +1,7 @@
 // The doctor's judgement, pure: settings and rxconfig in, findings out. Errors come first, then
-// warnings, each group in the order the rules run (Django, then rxconfig).
+// warnings, each group in the order the rules run (Django, then rxconfig, then env.json).
 import { DJANGO_RULES } from './django-rules.js';
+import { envJsonFindings, type EnvJsonInput } from './env-json.js';
 import type { Finding, Location } from './finding.js';
 import { normalizeHost } from './hosts.js';
 import { RXCONFIG_RULES } from './rxconfig-rules.js';
@@ -27,6 +28,10 @@ export interface DoctorInput {
   readonly publicUrl: string;
   /** --trust-proxy: the client's X-Forwarded-* reach Django. */
   readonly trustProxy: boolean;
+  /** --https: the proxy ends TLS itself and sends X-Forwarded-Proto: https. */
+  readonly servesTls: boolean;
+  /** The proxy starts Reflex (no --reflex-backend-url, no --no-supervise), writing env.json anew. */
+  readonly reflexStartedByProxy: boolean;
   /** Reflex's socket path, `/_event` under --reflex-backend-path. */
   readonly eventPath: string;
   /** --frontend-dir: no Vite dev server, so its host check does not apply. */
@@ -36,6 +41,8 @@ export interface DoctorInput {
   readonly django: DjangoInput | null;
   /** null when there is no rxconfig.py, or it could not be read. */
   readonly rxconfig: RxconfigInput | null;
+  /** null when Reflex has not written .web/env.json beside rxconfig.py. */
+  readonly envJson: EnvJsonInput | null;
 }
 
 /** What every rule needs to know about the public URL, worked out once. */
@@ -58,6 +65,7 @@ export function diagnose(input: DoctorInput): Finding[] {
   const findings: Finding[] = [];
   if (input.django !== null) for (const rule of DJANGO_RULES) findings.push(...rule(input.django, origin, input));
   if (input.rxconfig !== null) for (const rule of RXCONFIG_RULES) findings.push(...rule(input.rxconfig, origin, input));
+  if (input.envJson !== null) findings.push(...envJsonFindings(input.envJson, origin, input));
   const rank = (finding: Finding) => (finding.severity === 'error' ? 0 : 1);
   return findings.sort((a, b) => rank(a) - rank(b));
 }
