@@ -25,6 +25,8 @@ export interface VerifyOptions {
   readonly sessionCookie: string;
   readonly requireSession: boolean;
   readonly timeoutMs: number;
+  /** Certificates trusted over https (trust.ts); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 type UpstreamName = 'django' | 'reflex' | 'frontend';
@@ -46,6 +48,23 @@ function describe(answer: Answer): string {
   return `${answer.status} ${headerValue(answer, 'content-type').split(';')[0] || 'without a content type'}`;
 }
 
+/** Node's codes for a certificate chain it does not accept. */
+const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+const SSL_HEADER_LINE = "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')";
+
+/**
+ * Over https, Django's Origin and Referer checks fail when it takes the request for http (its good
+ * origin is built from request.is_secure()); over http, when something in front rewrote Host.
+ */
+function csrfFix(url: URL, body: string): string {
+  if (url.protocol === 'https:') {
+    const named = /(Origin|Referer) checking failed/.test(body) ? '' : 'most likely, ';
+    return `${named}Django does not see https: set ${SSL_HEADER_LINE} in its settings (the proxy's --https sends X-Forwarded-Proto: https; behind another TLS terminator also give --trust-proxy), or add ${url.origin} to CSRF_TRUSTED_ORIGINS`;
+  }
+  return 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS';
+}
+
 /** What the checks learn and hand on to later ones. */
 interface State {
   reachable: boolean;
@@ -61,7 +80,8 @@ interface State {
 export async function runChecks(options: VerifyOptions, onResult: (result: CheckResult) => void = () => {}): Promise<CheckResult[]> {
   const { url, timeoutMs } = options;
   const at = (path: string): URL => new URL(path, url);
-  const get = (path: string, headers: Record<string, string> = {}): Promise<Answer> => send(at(path), { headers: { Accept: 'text/html', ...headers }, timeoutMs });
+  const ask = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Answer> => send(at(path), { ...init, timeoutMs, ca: options.ca });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<Answer> => ask(path, { headers: { Accept: 'text/html', ...headers } });
   const state: State = { reachable: false, statusEndpoints: false, down: new Set(), cookies: new Map() };
   const results: CheckResult[] = [];
   const failed = (id: number): boolean => results.find((result) => result.id === id)?.status === 'fail';
@@ -80,8 +100,11 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
     ['proxy answers, every upstream up', async () => {
       let health: Answer;
       try {
-        health = await send(at('/__rdp/health'), { headers: { Accept: 'application/json' }, timeoutMs });
+        health = await ask('/__rdp/health', { headers: { Accept: 'application/json' } });
       } catch (error) {
+        if (UNTRUSTED.has((error as NodeJS.ErrnoException).code ?? '')) {
+          return fail(`${url.origin} answers with a certificate verify does not trust (${(error as Error).message})`, "put the CA that signed it in NODE_EXTRA_CA_CERTS (mkcert's is in $(mkcert -CAROOT)/rootCA.pem); the local CA of --https is trusted without it");
+        }
         return fail(`nothing answers at ${url.origin} (${(error as Error).message})`, 'start the proxy (npx reflex-django-proxy) or give --url');
       }
       state.reachable = true;
@@ -149,15 +172,12 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(state.loginPage.body)?.[1];
       if (token === undefined) return fail(`${options.loginPath} has no CSRF form field`, 'give --login-url the admin login path');
       const body = new URLSearchParams({ csrfmiddlewaretoken: token, username: options.username, password: options.password, next: '/admin/' }).toString();
-      const answer = await send(at(options.loginPath), {
+      const answer = await ask(options.loginPath, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieHeader(), Origin: url.origin, Referer: at(options.loginPath).href },
         body,
-        timeoutMs,
       });
-      if (answer.status === 403) {
-        return fail(`the login was refused by CSRF (403): ${snippet(answer.body)}`, 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS');
-      }
+      if (answer.status === 403) return fail(`the login was refused by CSRF (403): ${snippet(answer.body)}`, csrfFix(url, answer.body));
       if (answer.status !== 302) return fail(`the login form came back (${describe(answer)}): wrong username or password?`, 'give the credentials of a staff user');
       const line = answer.setCookies.find((cookie) => parseSetCookie(cookie).name === options.sessionCookie);
       if (line === undefined) return fail(`the login set no ${options.sessionCookie} cookie`, 'give --session-cookie the name of SESSION_COOKIE_NAME');
@@ -179,7 +199,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       const socketUrl = at(`/_event/?EIO=4&transport=websocket&rdp_verify=${state.handshakeMarker}`);
       socketUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
       const cookie = cookieHeader();
-      const outcome = await socketIoHandshake(socketUrl, { origin: url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs, ...(cookie === '' ? {} : { cookie }) });
+      const outcome = await socketIoHandshake(socketUrl, { origin: url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs, ca: options.ca, ...(cookie === '' ? {} : { cookie }) });
       if (outcome.refusedWith !== undefined) {
         const { status, body } = outcome.refusedWith;
         const fix =
@@ -202,7 +222,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       if (state.session === undefined) return skip('no usable session cookie', 5);
       if (failed(6) || state.handshakeMarker === undefined) return skip('the socket did not connect', 6);
       if (!state.statusEndpoints) return skip('/__rdp/ is not reachable, so what was forwarded cannot be read (see check 1)');
-      const answer = await send(at('/__rdp/upgrades'), { headers: { Accept: 'application/json' }, timeoutMs });
+      const answer = await ask('/__rdp/upgrades', { headers: { Accept: 'application/json' } });
       const records = (JSON.parse(answer.body) as { upgrades: Array<{ target: string; status: number; cookieNames: string[] }> }).upgrades;
       const record = records.find((entry) => entry.target.includes(state.handshakeMarker!));
       if (record === undefined) return fail('the proxy has no record of the handshake', 'run verify against the proxy that serves --url');
@@ -214,7 +234,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       if (blocked) return blocked;
       const boundary = `rdp-verify-${randomUUID()}`;
       const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
-      const answer = await send(at('/_upload'), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, timeoutMs });
+      const answer = await ask('/_upload', { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
       if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
       return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, '/_upload must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url');
     }],
@@ -222,7 +242,7 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
       if (!state.reachable) return skip('nothing answers at --url', 1);
       const blocked = notTheProxy();
       if (blocked) return blocked;
-      const answer = await send(at('/'), { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'verify', timeoutMs });
+      const answer = await ask('/', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'verify' });
       const allow = headerValue(answer, 'allow');
       if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
       return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");

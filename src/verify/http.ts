@@ -14,11 +14,12 @@ const BODY_LIMIT = 1024 * 1024;
 
 export function send(
   url: URL,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs: number },
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs: number; ca?: readonly string[] | undefined },
 ): Promise<Answer> {
   const open = url.protocol === 'https:' ? requestTls : request;
   return new Promise((resolve, reject) => {
-    const req = open(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs }, (res) => {
+    const tls = options.ca === undefined ? {} : { ca: [...options.ca] };
+    const req = open(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs, ...tls }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -22,6 +22,8 @@ export const ADMIN_PASSWORD = 'admin-pass-123';
 export interface StartDjangoOptions {
   /** Merged into settings.py's globals (via RDP_FIXTURE_SETTINGS), e.g. { SESSION_COOKIE_DOMAIN: 'x' }. */
   settings?: Record<string, unknown>;
+  /** An https site's settings (RDP_FIXTURE_HTTPS): Secure cookies, with or without SECURE_PROXY_SSL_HEADER. */
+  https?: 'with-ssl-header' | 'no-ssl-header';
   /** Run with the autoreloader. The site is then copied to a temp dir, so a test may edit it. */
   reload?: boolean;
   port?: number;
@@ -92,6 +94,7 @@ export async function startDjango(t: TeardownHost, opts: StartDjangoOptions = {}
   const env = pythonEnv({
     DJANGO_DB_PATH: dbPath,
     RDP_FIXTURE_SETTINGS: opts.settings ? JSON.stringify(opts.settings) : undefined,
+    RDP_FIXTURE_HTTPS: opts.https === undefined ? undefined : opts.https === 'with-ssl-header' ? '1' : 'no-ssl-header',
   });
 
   for (let attempt = 1; ; attempt++) {

@@ -3,6 +3,7 @@
 import { resolveConfig } from '../../config/resolve.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
 import { type CheckResult, runChecks } from '../../verify/checks.js';
+import { trustedCertificates } from '../../verify/trust.js';
 import type { Command } from '../context.js';
 
 const MARKS: Readonly<Record<CheckResult['status'], string>> = { pass: '✔', warn: '!', fail: '✖', skipped: '–' };
@@ -61,7 +62,16 @@ export const command: Command = {
     const json = own.json === true;
     if (!json) context.stdout.write(`verify ${url.origin}\n`);
     const results = await runChecks(
-      { url, username, password, loginPath, sessionCookie: text('session-cookie') ?? 'sessionid', requireSession: own['require-session'] === true, timeoutMs: positiveMs(text('timeout')) },
+      {
+        url,
+        username,
+        password,
+        loginPath,
+        sessionCookie: text('session-cookie') ?? 'sessionid',
+        requireSession: own['require-session'] === true,
+        timeoutMs: positiveMs(text('timeout')),
+        ca: url.protocol === 'https:' ? trustedCertificates(context.env) : undefined,
+      },
       (result) => context.stdout.write(json ? `${JSON.stringify(result)}\n` : resultText(result)),
     );
     const count = (status: CheckResult['status']): number => results.filter((result) => result.status === status).length;
