@@ -343,8 +343,8 @@ t.test('a client trickling its headers is cut with 408; others are served meanwh
     const guard = setTimeout(() => {
       clearInterval(interval);
       socket.destroy();
-      reject(new Error(`no 408 within 10 s; sent ${index} bytes, got ${JSON.stringify(text)}`));
-    }, 10_000);
+      reject(new Error(`no 408 within 30 s; sent ${index} bytes, got ${JSON.stringify(text)}`));
+    }, 30_000);
   });
 
   let trickleEnded = false;
@@ -359,7 +359,7 @@ t.test('a client trickling its headers is cut with 408; others are served meanwh
   t.equal(answer.status, 408, answer.head);
   t.match(answer.body, /RDP_ERR_HEADERS_TIMEOUT/);
   t.ok(answer.elapsed >= 900, `not before the headers timeout (${answer.elapsed} ms)`);
-  t.ok(answer.elapsed < 5000, `soon after it (${answer.elapsed} ms)`);
+  t.ok(answer.elapsed < 15_000, `at the timeout, not when the trickle ends (${answer.elapsed} ms)`);
   t.notOk(s.django.seen.some((r) => r.url === '/admin/slow'), 'the slow request never reached Django');
   await stillServes(t, s);
 });

@@ -83,14 +83,6 @@ t.test('usage errors: exit 2 with one line naming the flag', async (t) => {
   t.match(anyPort.stderr, '--port: 0 is not valid for export');
 });
 
-t.test('the README lists every difference', async (t) => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf('## Export to nginx / Caddy');
-  t.ok(start > 0, 'the README has the section');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 3));
-  for (const difference of DIFFERENCES) t.match(section, difference.text, difference.id);
-});
-
 t.test('every kind of table exports a file nginx and Caddy accept', async (t) => {
   const backends = URLS.slice(0, 4);
   const variants: Array<[string, string[]]> = [

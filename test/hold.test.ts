@@ -96,17 +96,19 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 t.test('a request to an upstream that is down is held until it listens', async (t) => {
   const port = await freePort();
-  const proxy = await startProxy(t, [...(await upstreamFlags({ django: port })), '--hold-timeout', '5000']);
+  // A hold timeout far beyond the 1 s outage: being released by the upstream's return is told
+  // apart from being released by the timeout even on a loaded machine.
+  const proxy = await startProxy(t, [...(await upstreamFlags({ django: port })), '--hold-timeout', '30000']);
 
   await t.test('GET', async (t) => {
     const up = await upstream(t, echo, { port, listenAfterMs: 1000 });
     const started = Date.now();
-    const res = await request(`${proxy.url}/admin/held?x=1`, { timeoutMs: 10_000 });
+    const res = await request(`${proxy.url}/admin/held?x=1`, { timeoutMs: 40_000 });
     const elapsed = Date.now() - started;
     t.equal(res.status, 200, 'the upstream answered after the hold');
     t.same(res.json(), { method: 'GET', url: '/admin/held?x=1', length: 0, sha256: createHash('sha256').digest('hex') });
     t.ok(elapsed >= 900, `held while the upstream was down (${elapsed} ms)`);
-    t.ok(elapsed < 4500, `released soon after it came up (${elapsed} ms), not at the hold timeout`);
+    t.ok(elapsed < 15_000, `released after it came up (${elapsed} ms), not at the 30 s hold timeout`);
     t.equal(up.seen.length, 1, 'the upstream saw the request once');
   });
 
@@ -167,7 +169,7 @@ t.test('past the hold timeout: 503 naming the upstream', async (t) => {
 
   await t.test('a browser gets a page that refreshes itself', async (t) => {
     const started = Date.now();
-    const res = await request(`${proxy.url}/admin/`, { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, timeoutMs: 10_000 });
+    const res = await request(`${proxy.url}/admin/`, { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, timeoutMs: 20_000 });
     const elapsed = Date.now() - started;
     t.equal(res.status, 503);
     t.match(res.headers['content-type'], /^text\/html/);
@@ -177,7 +179,7 @@ t.test('past the hold timeout: 503 naming the upstream', async (t) => {
     t.ok(html.includes(url), `names its URL ${url}`);
     t.match(html, /down/, 'and its state');
     t.ok(elapsed >= 450, `waited for the hold timeout first (${elapsed} ms)`);
-    t.ok(elapsed < 5000, `did not wait much longer (${elapsed} ms)`);
+    t.ok(elapsed < 8000, `answered at the hold timeout, not held on (${elapsed} ms)`);
   });
 
   await t.test('an API client gets JSON', async (t) => {

@@ -214,7 +214,7 @@ export function killGroupsOnTeardown(t: TeardownHost, pgids: () => Iterable<numb
       if (pgid === process.pid || pgid <= 1) continue;
       if (!groupAlive(pgid)) continue;
       signalGroup(pgid, 'SIGKILL');
-      await waitGroupGone(pgid, 2000);
+      await waitGroupGone(pgid, 15_000);
     }
   });
 }
