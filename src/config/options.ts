@@ -51,7 +51,7 @@ export const OPTIONS = Object.freeze([
   { flag: 'kill-timeout', kind: 'ms', valueName: 'MS', description: 'grace between SIGTERM and SIGKILL when stopping children', defaultText: '5000' },
   { flag: 'port', kind: 'port', valueName: 'PORT', description: 'port to listen on (0: any free port)', defaultText: '8000' },
   { flag: 'host', kind: 'host', valueName: 'HOST', description: 'address to listen on', defaultText: '127.0.0.1' },
-  { flag: 'public-url', kind: 'public-url', valueName: 'URL', description: 'the origin browsers use, told to Reflex and verify', defaultText: 'http://localhost:<port>; https://127.0.0.1:<port> with --https' },
+  { flag: 'public-url', kind: 'public-url', valueName: 'URL', description: 'the origin browsers use, told to Reflex and verify', defaultText: 'http://localhost:<port>; with --https https://127.0.0.1:<port>' },
   { flag: 'https', kind: 'boolean', description: 'serve the origin over TLS, HTTP/2 and HTTP/1.1, with a local CA (or --cert/--key)' },
   { flag: 'cert', kind: 'file', valueName: 'FILE', description: 'certificate (PEM) for --https instead of the local CA; with --key', defaultText: 'a leaf of the local CA' },
   { flag: 'key', kind: 'file', valueName: 'FILE', description: "the private key (PEM) of --cert" },
