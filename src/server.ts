@@ -12,6 +12,8 @@ import { createHttpForwarder } from './proxy/forward-http.js';
 import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './proxy/forward-upgrade.js';
 import { type Decision, route, type Upstream as UpstreamName } from './router.js';
 import { createStaticHandler } from './proxy/static-dir.js';
+import { isHttp2 } from './proxy/http2-compat.js';
+import { createSecureProxyServer, type TlsMaterial } from './proxy/secure-server.js';
 import { createStatusApp, type StatusApp } from './status/endpoints.js';
 import { Upstream } from './proxy/upstream.js';
 
@@ -47,7 +49,8 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
   return upstreams;
 }
 
-export async function createProxy(config: ResolvedConfig, logger: Logger): Promise<ProxyServer> {
+/** `tls`: serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; undefined: plain HTTP/1.1. */
+export async function createProxy(config: ResolvedConfig, logger: Logger, tls?: TlsMaterial): Promise<ProxyServer> {
   const upstreams = requireUpstreams(config);
   const table = config.routeTable;
   const accessLog = logger.child({ component: 'access' });
@@ -55,12 +58,16 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
   const upgrades = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
   const serveStatic = config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog);
 
-  const server = createServer({
-    headersTimeout: config.headersTimeoutMs,
-    // Uploads of gigabytes: no whole-request deadline, only the headers one.
-    requestTimeout: 0,
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
-  });
+  const connectionsCheckingIntervalMs = Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4)));
+  const secure = tls === undefined ? undefined : createSecureProxyServer(tls, { headersTimeoutMs: config.headersTimeoutMs, connectionsCheckingIntervalMs });
+  const server =
+    secure?.server ??
+    createServer({
+      headersTimeout: config.headersTimeoutMs,
+      // Uploads of gigabytes: no whole-request deadline, only the headers one.
+      requestTimeout: 0,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs,
+    });
   server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
     // A parse error in a request body can come while that request's response is already being
     // written: an answer now would land inside it. Node's own handler checks the same field.
@@ -121,9 +128,12 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     else writeRawAnswer(socket, rejectAnswer(decision, req.headers.accept));
   });
 
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const reply = proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined);
+    // Over HTTP/2 a CONNECT is a stream with a response, not a socket.
+    if (isHttp2(req)) return void (socket as unknown as ServerResponse).writeHead(reply.status, reply.headers).end(reply.body);
     socket.on('error', () => socket.destroy());
-    writeRawAnswer(socket, proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined));
+    writeRawAnswer(socket, reply);
   });
 
   return {
@@ -147,9 +157,10 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const relaysClosed = upgrades.closeAll();
-      server.closeIdleConnections();
+      if (secure === undefined) server.closeIdleConnections();
+      else secure.closeIdle();
       // Requests in flight get a moment to finish; then their connections are cut.
-      const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      const grace = setTimeout(() => (secure === undefined ? server.closeAllConnections() : secure.closeAll()), CLOSE_GRACE_MS);
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of upstreams.values()) upstream.close();

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { proxyAnswer } from './answers.js';
 import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { dropUnreadBody, hasRequestBody, responseGone, writeResponseHead } from './http2-compat.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { Upstream } from './upstream.js';
 
@@ -22,17 +23,12 @@ function latin1(raw: readonly Buffer[]): string[] {
   return raw.map((bytes) => bytes.toString('latin1'));
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarder {
   const { logger, trustProxy, holdTimeoutMs } = options;
 
   return function forwardHttp(req, res, upstream, target) {
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
-    const withBody = hasBody(req);
+    const withBody = hasRequestBody(req);
     const clientGone = new ClientGone();
     const started = performance.now();
     // The undici handler of the attempt in flight, so a client that leaves aborts it.
@@ -70,8 +66,8 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
             onHeaders(statusCode, rawHeaders, resume, statusText) {
               answered = true;
               resolve();
-              if (res.destroyed) return false;
-              res.writeHead(statusCode, statusText, clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy)));
+              if (responseGone(req, res)) return false;
+              writeResponseHead(req, res, statusCode, statusText, clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy)));
               resumeUpstream = resume;
               return true;
             },
@@ -98,7 +94,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
 
     dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone }, attempt).catch(
       (error: RdpError) => {
-        if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {
+        if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || responseGone(req, res)) {
           res.destroy();
           return;
         }
@@ -106,7 +102,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
         const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
         res.writeHead(answer.status, answer.headers).end(answer.body);
         // The unread body of a refused request must not be parsed as the next request.
-        if (withBody && !req.complete) res.once('finish', () => req.socket.destroy());
+        if (withBody && !req.complete) res.once('finish', () => dropUnreadBody(req, res));
       },
     );
   };

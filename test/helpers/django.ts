@@ -17,6 +17,8 @@ import {
 } from './process.js';
 
 export const ADMIN_USERNAME = 'admin';
+/** Every top-level path of the django-site fixture, as --django-prefix values. */
+export const DJANGO_FIXTURE_PREFIXES = Object.freeze(['/admin', '/static', '/cookies', '/stream', '/echo', '/redirect', '/redirect-relative', '/whoami', '/upload-count']);
 export const ADMIN_PASSWORD = 'admin-pass-123';
 
 export interface StartDjangoOptions {
@@ -127,10 +129,11 @@ export interface DjangoLogin {
  */
 export async function djangoAdminLogin(
   baseUrl: string,
-  opts: { origin?: string; headers?: Record<string, string>; username?: string; password?: string } = {},
+  opts: { origin?: string; headers?: Record<string, string>; username?: string; password?: string; ca?: string } = {},
 ): Promise<DjangoLogin> {
   const base = baseUrl.replace(/\/$/, '');
-  const page = await request(`${base}/admin/login/`, { headers: opts.headers });
+  const tls = opts.ca === undefined ? {} : { ca: opts.ca };
+  const page = await request(`${base}/admin/login/`, { headers: opts.headers, ...tls });
   const csrftoken = setCookies(page).csrftoken;
   const formToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.text())?.[1];
   if (page.status !== 200 || !csrftoken || !formToken) {
@@ -152,6 +155,7 @@ export async function djangoAdminLogin(
       'Content-Length': String(Buffer.byteLength(form)),
     },
     body: form,
+    ...tls,
   });
   const cookies = setCookies(res);
   const sessionid = cookies.sessionid;
