@@ -18,8 +18,8 @@ export interface PlannedChild {
 export interface LaunchPlan {
   /** The config with every started upstream's URL filled in. */
   readonly config: ResolvedConfig;
-  /** The commands, once the proxy listens and its public origin is known. */
-  children(publicUrl: string): PlannedChild[];
+  /** The commands, once the proxy listens and the origin Reflex is told (REFLEX_API_URL) is known. */
+  children(apiUrl: string): PlannedChild[];
   /** Reflex serves only its backend: the frontend is a build directory. */
   readonly reflexBackendOnly: boolean;
 }

@@ -40,7 +40,11 @@ const fail = (reason: string, fix: string): Outcome => ({ status: 'fail', reason
 const skip = (reason: string, needs: number | null = null): Outcome => ({ status: 'skipped', reason, fix: null, needs });
 
 function snippet(body: string): string {
-  const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/<(style|script)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
@@ -177,7 +181,11 @@ export async function runChecks(options: VerifyOptions, onResult: (result: Check
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieHeader(), Origin: url.origin, Referer: at(options.loginPath).href },
         body,
       });
-      if (answer.status === 403) return fail(`the login was refused by CSRF (403): ${snippet(answer.body)}`, csrfFix(url, answer.body));
+      if (answer.status === 403) {
+        // Django's CSRF page (with DEBUG) gives its reason on a line of its own.
+        const reason = /(?:Origin|Referer) checking failed[^<\n]*/.exec(answer.body)?.[0].trim() ?? snippet(answer.body);
+        return fail(`the login was refused by CSRF (403): ${reason}`, csrfFix(url, answer.body));
+      }
       if (answer.status !== 302) return fail(`the login form came back (${describe(answer)}): wrong username or password?`, 'give the credentials of a staff user');
       const line = answer.setCookies.find((cookie) => parseSetCookie(cookie).name === options.sessionCookie);
       if (line === undefined) return fail(`the login set no ${options.sessionCookie} cookie`, 'give --session-cookie the name of SESSION_COOKIE_NAME');

@@ -2,7 +2,10 @@
 // everything cleanly on SIGINT / SIGTERM (a second signal forces the exit: 128 + its number).
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
-import { resolveConfig } from '../../config/resolve.js';
+import { defaultPublicUrl, resolveConfig } from '../../config/resolve.js';
+import { reflexApiUrl } from '../../project/reflex-backend-url.js';
+import { certificateFor } from '../../tls/certificate.js';
+import { httpsNotice } from '../https-notice.js';
 import { type DjangoFacts, discoverInProject } from '../../project/discover-django.js';
 import { RdpError } from '../../errors.js';
 import { createLogger } from '../../log.js';
@@ -86,20 +89,24 @@ export const command: Command = {
         return discovery?.prefixes;
       },
     });
+    const https = resolved.https;
+    // A bad --cert/--key is a usage error: said before anything starts.
+    const served = https === undefined ? undefined : await certificateFor(https, resolved.publicUrl ?? defaultPublicUrl(resolved.port, true), context.env);
     const plan = await planLaunch(resolved);
     const { config } = plan;
     const terminal = new Terminal(context.stdout, context.stdout.isTTY === true);
     const logger = createLogger({ level: config.logLevel, format: config.logFormat, prettyDestination: terminal.logStream });
     warnAboutDiscovery(logger, discovery);
-    const proxy = await createProxy(config, logger);
+    const proxy = await createProxy(config, logger, served);
     const stopped = untilStopSignal();
     const address = await proxy.listen();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const publicUrl = config.publicUrl ?? `http://localhost:${address.port}`;
-    const children = plan.children(publicUrl);
+    const publicUrl = config.publicUrl ?? defaultPublicUrl(address.port, https !== undefined);
+    const api = reflexApiUrl(publicUrl);
+    const children = plan.children(api.apiUrl);
     logger.info(
       {
-        url: `http://${host}:${address.port}`,
+        url: `${https === undefined ? 'http' : 'https'}://${host}:${address.port}`,
         publicUrl,
         upstreams: Object.fromEntries([...proxy.upstreams].map(([name, upstream]) => [name, upstream.url.origin])),
         frontendDir: config.frontendDir,
@@ -108,6 +115,11 @@ export const command: Command = {
       },
       'proxy listening',
     );
+    if (served !== undefined) {
+      const notice = httpsNotice(served, publicUrl, api, children.some((child) => child.name === 'reflex'));
+      logger.info(notice.record, notice.message);
+      if (config.logFormat === 'pretty') terminal.print(notice.text);
+    }
 
     if (children.length === 0) {
       logger.info({ signal: await stopped }, 'stopping');
@@ -154,7 +166,7 @@ export const command: Command = {
       const routes = describeRoutes(config);
       logger.info({ publicUrl, timeToReadyMs, upstreams: routes.upstreams, djangoPrefixes: config.djangoPrefixes }, 'ready');
       if (config.logFormat === 'pretty') {
-        terminal.print(`\n  reflex-django-proxy ready in ${(timeToReadyMs / 1000).toFixed(1)} s — open ${publicUrl}\n\n${routesTableText(routes)}`);
+        terminal.print(`\n  reflex-django-proxy ready in ${(timeToReadyMs / 1000).toFixed(1)} s — open ${api.openInstead ?? publicUrl}\n\n${routesTableText(routes)}`);
       }
       await stopped;
     }
