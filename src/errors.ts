@@ -1,11 +1,12 @@
-// Every error the proxy reports has a code here; the README's error table is checked against this
-// registry in both directions (test/errors.test.ts), so a code cannot exist undocumented.
+// Every error the proxy reports has a code here, and its HTTP status or exit code: the one map from
+// code to status. The documented error table is checked against this registry in both directions
+// (test/docs.test.ts), so a code cannot exist undocumented.
 
 export const EXIT_OK = 0;
 /** A runtime failure, or a finding from `verify` / `doctor`. */
 export const EXIT_FAILURE = 1;
 /** Something the user must fix in the invocation: one line, no stack. */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 interface ErrorSpec {
   /** HTTP status when the error answers a request; 499 is logged, never sent. */

@@ -2,7 +2,7 @@ export { resolveConfig, DEFAULTS, type ResolvedConfig, type ConfigInput, type So
 export { OPTIONS } from './config/options.js';
 export { createProxy, type ProxyServer } from './server.js';
 export { route, matches, decodePath, normalizePrefix, DEFAULT_DJANGO_PREFIXES, DEFAULT_RESERVED_PREFIXES, type Decision, type RouteTable } from './router.js';
-export { describeRoutes, explainPath } from './config/routes-report.js';
+export { describeRoutes, explainPath, type RoutesReport, type PathReport } from './config/routes-report.js';
 export { createLogger } from './log.js';
 export { RdpError, ERRORS, type ErrorCode } from './errors.js';
 export { run } from './cli/main.js';

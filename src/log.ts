@@ -1,13 +1,12 @@
 // pino, and nothing else: JSON (async, flushed on close) when stdout is not a terminal; on a TTY,
 // access records folded into one readable line each.
 import { createRequire } from 'node:module';
-import pino, { type Logger } from 'pino';
+import pino, { type LevelWithSilent, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import type { LogFormat, LogLevel } from './config/options.js';
 
 /** Fields folded into the one-line message on a TTY (and shown in full in JSON). */
 const FOLDED_FIELDS = [
-  'method', 'path', 'target', 'statusCode', 'responseTime', 'closeCode', 'closedBy', 'bytesIn', 'bytesOut', 'duration', 'protocol',
+  'kind', 'rule', 'method', 'path', 'target', 'statusCode', 'responseTime', 'refusedBy', 'closeCode', 'closedBy', 'bytesIn', 'bytesOut', 'duration', 'protocol',
   'url', 'publicUrl', 'upstreams', 'djangoPrefixes', 'supervised', 'frontendDir', 'timeToReadyMs',
 ];
 
@@ -15,23 +14,29 @@ type Fields = Record<string, unknown>;
 
 const FLUSH_MS = 100;
 
+/** The access records (src/proxy/access-log.ts), by their `kind`. */
+const ACCESS_LINES: Readonly<Record<string, (log: Fields, route: string) => string>> = {
+  http: (log, route) => `${String(log.method)} ${route} ${String(log.statusCode)} ${String(log.responseTime)} ms`,
+  'websocket-opened': (_log, route) => `websocket opened ${route}`,
+  'websocket-refused': (log, route) => `websocket refused by ${String(log.refusedBy)} ${route} ${String(log.statusCode)}`,
+  'websocket-closed': (log, route) =>
+    `websocket closed ${route} code=${String(log.closeCode ?? '-')} by=${String(log.closedBy)} in=${String(log.bytesIn)}B out=${String(log.bytesOut)}B ${String(log.duration)} ms`,
+};
+
 function accessLine(log: Fields, messageKey: string): string {
+  const route = `${String(log.path ?? '')} → ${String(log.target ?? '')}`;
+  const access = typeof log.kind === 'string' ? ACCESS_LINES[log.kind] : undefined;
+  if (access !== undefined) return access(log, route);
+  if (log.timeToReadyMs !== undefined) return `ready in ${String(log.timeToReadyMs)} ms`;
+  if (log.publicUrl !== undefined && log.url !== undefined) return `proxy listening on ${String(log.url)} — open ${String(log.publicUrl)}`;
   const message = String(log[messageKey] ?? '');
-  const route = `${log.method === undefined ? '' : `${String(log.method)} `}${String(log.path ?? '')} → ${String(log.target ?? '')}`;
-  if (log.statusCode !== undefined && log.responseTime !== undefined) {
-    return `${route} ${String(log.statusCode)} ${String(log.responseTime)} ms`;
-  }
-  if (message === 'websocket closed') {
-    return `websocket closed ${route} code=${String(log.closeCode ?? '-')} by=${String(log.closedBy)} in=${String(log.bytesIn)}B out=${String(log.bytesOut)}B ${String(log.duration)} ms`;
-  }
-  if (message === 'proxy listening') return `proxy listening on ${String(log.url)} — open ${String(log.publicUrl)}`;
-  if (message === 'ready') return `ready in ${String(log.timeToReadyMs)} ms`;
-  if (log.path !== undefined) return `${message} ${route}${log.statusCode === undefined ? '' : ` ${String(log.statusCode)}`}`;
+  // Other records about one request (an upstream that failed it) name its path.
+  if (log.path !== undefined) return `${message} ${String(log.path)}`;
   return message;
 }
 
 /** `prettyDestination` lets the terminal keep its status lines below pretty log lines. */
-export function createLogger(options: { level: LogLevel; format: LogFormat; prettyDestination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: { level: LevelWithSilent; format: 'json' | 'pretty'; prettyDestination?: NodeJS.WritableStream }): Logger {
   if (options.format === 'json') {
     // One write per busy moment rather than per request: records gather up to 4 KiB, and what
     // gathered in a quiet moment goes out within FLUSH_MS.

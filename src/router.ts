@@ -1,5 +1,6 @@
 // The routing contract (docs/routing.md §1–2) and nothing else: a pure function from
 // (method, raw request target, is-upgrade) to a decision. No I/O, so every rule is unit-tested here.
+import type { ErrorCode } from './errors.js';
 
 export const RDP_NAMESPACE = '/__rdp';
 
@@ -14,7 +15,7 @@ export const DEFAULT_RESERVED_PREFIXES: readonly string[] = Object.freeze([
 
 export const DEFAULT_DJANGO_PREFIXES: readonly string[] = Object.freeze(['/admin', '/static']);
 
-export const FRONTEND_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
+const FRONTEND_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
 export const ALLOW_HEADER = FRONTEND_METHODS.join(', ');
 
 export interface RouteTable {
@@ -48,12 +49,16 @@ export type Decision =
       readonly kind: 'reject';
       /** Undefined when the target itself is unusable, before any row applies. */
       readonly rule: Rule | undefined;
-      readonly status: 400 | 404 | 405;
+      /** Its HTTP status is errors.ts's (statusFor): one map from code to status. */
+      readonly code: Extract<ErrorCode, 'RDP_ERR_BAD_TARGET' | 'RDP_ERR_NOT_FOUND' | 'RDP_ERR_METHOD_NOT_ALLOWED'>;
       readonly reason: string;
       readonly allow?: string;
       readonly path: string;
       readonly target: string;
     };
+
+export type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
+export type RejectDecision = Extract<Decision, { kind: 'reject' }>;
 
 export function matches(path: string, prefix: string): boolean {
   return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */);
@@ -106,7 +111,7 @@ export function route(method: string, rawTarget: string, isUpgrade: boolean, tab
     return {
       kind: 'reject',
       rule: undefined,
-      status: 400,
+      code: 'RDP_ERR_BAD_TARGET',
       reason: 'request target must be a path (origin-form) or an absolute http URL',
       path: rawTarget,
       target: rawTarget,
@@ -129,7 +134,7 @@ export function route(method: string, rawTarget: string, isUpgrade: boolean, tab
       return {
         kind: 'reject',
         rule: 2,
-        status: 404,
+        code: 'RDP_ERR_NOT_FOUND',
         reason: 'no WebSocket here: the frontend is a build directory, which has no HMR socket',
         path,
         target,
@@ -148,7 +153,7 @@ export function route(method: string, rawTarget: string, isUpgrade: boolean, tab
   return {
     kind: 'reject',
     rule: 5,
-    status: 405,
+    code: 'RDP_ERR_METHOD_NOT_ALLOWED',
     reason: `${method} is not allowed on a frontend path; only ${ALLOW_HEADER} are (as reflex-django's SPA view answers)`,
     allow: ALLOW_HEADER,
     path,

@@ -1,21 +1,23 @@
-// Assembly: one Node HTTP server whose request and upgrade handlers ask router.ts first. Only the
-// proxy's own /__rdp/ namespace reaches Fastify, so proxied requests never meet its URL parser
-// (which refuses `/%zz` before any hook) and pay nothing for it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+// Assembly: a Fastify instance on :8000 whose server (built by serverFactory) runs the request path's
+// handlers, which ask router.ts first and hand only /__rdp/ to Fastify's own router. Fastify owns
+// listen and close and the /__rdp/ routes; proxied requests never enter it (docs/architecture.md).
+import { lookup } from 'node:dns/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
-import { type ProxyAnswer, proxyAnswer } from './proxy/answers.js';
-import { type ErrorCode, RdpError } from './errors.js';
+import { RdpError } from './errors.js';
+import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
-import { createUpgradeForwarder, isWebSocketUpgrade, writeRawAnswer } from './proxy/forward-upgrade.js';
-import { type Decision, route, type Upstream as UpstreamName } from './router.js';
-import { createStaticHandler } from './proxy/static-dir.js';
-import { isHttp2 } from './proxy/http2-compat.js';
+import { OpenRelays } from './proxy/open-relays.js';
+import { answerClientError, createRequestHandlers, type HandlerParts } from './proxy/request-handlers.js';
 import { createSecureProxyServer, type TlsMaterial } from './proxy/secure-server.js';
-import { createStatusApp, type StatusApp } from './status/endpoints.js';
+import { createStaticHandler } from './proxy/static-dir.js';
+import { createUpgradeForwarder } from './proxy/upgrade.js';
 import { Upstream } from './proxy/upstream.js';
+import { RDP_NAMESPACE, type Upstream as UpstreamName } from './router.js';
+import { statusEndpoints } from './status/endpoints.js';
 
 export interface ProxyServer {
   readonly server: Server;
@@ -25,16 +27,8 @@ export interface ProxyServer {
   close(): Promise<void>;
 }
 
-const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
-  HPE_HEADER_OVERFLOW: 'RDP_ERR_HEADERS_TOO_LARGE',
-  ERR_HTTP_REQUEST_TIMEOUT: 'RDP_ERR_HEADERS_TIMEOUT',
-};
-
+/** How long requests in flight at shutdown get to finish before their connections are cut. */
 const CLOSE_GRACE_MS = 2_000;
-
-function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
-}
 
 function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
   const missing = missingUpstreamFlags(config);
@@ -49,122 +43,103 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
   return upstreams;
 }
 
+/** The request path without the status endpoints' handler, which only Fastify can supply. */
+async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: OpenRelays): Promise<Omit<HandlerParts, 'status'>> {
+  const upstreams = requireUpstreams(config);
+  const accessLog = new AccessLog(logger.child({ component: 'access' }));
+  const forwarding = { trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, accessLog, logger: logger.child({ component: 'proxy' }) };
+  return {
+    config,
+    upstreams,
+    accessLog,
+    forwardHttp: createHttpForwarder(forwarding),
+    forwardUpgrade: createUpgradeForwarder({ ...forwarding, openRelays }),
+    serveStatic: config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog),
+  };
+}
+
+/** The listening server and how a stop closes its connections: plain HTTP/1.1, or --https's TLS. */
+interface Listener {
+  readonly server: Server;
+  closeIdle(): void;
+  closeAll(): void;
+}
+
+function plainServer(config: ResolvedConfig, connectionsCheckingIntervalMs: number): Listener {
+  const server = createServer({
+    headersTimeout: config.headersTimeoutMs,
+    // Uploads of gigabytes: no whole-request deadline, only the headers one.
+    requestTimeout: 0,
+    connectionsCheckingInterval: connectionsCheckingIntervalMs,
+  });
+  return { server, closeIdle: () => server.closeIdleConnections(), closeAll: () => server.closeAllConnections() };
+}
+
+function nodeServer(config: ResolvedConfig, parts: HandlerParts, tls: TlsMaterial | undefined): Listener {
+  const connectionsCheckingIntervalMs = Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4)));
+  const listener =
+    tls === undefined
+      ? plainServer(config, connectionsCheckingIntervalMs)
+      : createSecureProxyServer(tls, { headersTimeoutMs: config.headersTimeoutMs, connectionsCheckingIntervalMs });
+  const { server } = listener;
+  const handlers = createRequestHandlers(parts);
+  server.on('request', handlers.request);
+  server.on('upgrade', handlers.upgrade);
+  server.on('connect', handlers.connect);
+  return listener;
+}
+
+/** Fastify's own info lines ("Server listening at …") repeat the CLI's: its warnings and errors only. */
+function quieter(logger: Logger): FastifyBaseLogger {
+  return logger.child({ component: 'status' }, { level: logger.isLevelEnabled('warn') ? 'warn' : logger.level });
+}
+
+async function listen(app: FastifyInstance, config: ResolvedConfig): Promise<AddressInfo> {
+  // For `localhost` Fastify binds each of its addresses with a server of its own, outside the
+  // shutdown handling here: bind the one address Node's own listen would pick.
+  const host = config.host === 'localhost' ? (await lookup(config.host)).address : config.host;
+  try {
+    await app.listen({ port: config.port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges' : `cannot be used (${code ?? String(error)})`;
+    throw new RdpError('RDP_ERR_LISTEN', `--port: ${config.host}:${config.port} ${reason}; stop what uses it or choose another with --port`, { cause: error });
+  }
+  return app.server.address() as AddressInfo;
+}
+
 /** `tls`: serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; undefined: plain HTTP/1.1. */
 export async function createProxy(config: ResolvedConfig, logger: Logger, tls?: TlsMaterial): Promise<ProxyServer> {
-  const upstreams = requireUpstreams(config);
-  const table = config.routeTable;
-  const accessLog = logger.child({ component: 'access' });
-  const forwardHttp = createHttpForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
-  const upgrades = createUpgradeForwarder({ trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, logger: accessLog });
-  const serveStatic = config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog);
-
-  const connectionsCheckingIntervalMs = Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4)));
-  const secure = tls === undefined ? undefined : createSecureProxyServer(tls, { headersTimeoutMs: config.headersTimeoutMs, connectionsCheckingIntervalMs });
-  const server =
-    secure?.server ??
-    createServer({
-      headersTimeout: config.headersTimeoutMs,
-      // Uploads of gigabytes: no whole-request deadline, only the headers one.
-      requestTimeout: 0,
-      connectionsCheckingInterval: connectionsCheckingIntervalMs,
-    });
-  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
-    // A parse error in a request body can come while that request's response is already being
-    // written: an answer now would land inside it. Node's own handler checks the same field.
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
-      socket.destroy();
-      return;
-    }
-    const code = CLIENT_ERRORS[error.code ?? ''] ?? 'RDP_ERR_BAD_REQUEST';
-    logger.debug({ code: error.code, reason: error.reason }, 'client error');
-    writeRawAnswer(socket, proxyAnswer(code, error.reason ?? error.message, undefined));
+  const openRelays = new OpenRelays();
+  const parts = await requestPath(config, logger, openRelays);
+  let listener: Listener | undefined;
+  const app = Fastify({
+    serverFactory: (status) => (listener = nodeServer(config, { ...parts, status }, tls)).server,
+    clientErrorHandler: answerClientError(logger),
+    loggerInstance: quieter(logger),
+    logController: new LogController({ disableRequestLogging: true }),
   });
-  let status: Promise<StatusApp> | undefined;
-  const statusApp = (): Promise<StatusApp> => (status ??= createStatusApp(config, upstreams, upgrades.recent, logger.child({ component: 'status' })));
-
-  const answer = (req: IncomingMessage, res: ServerResponse, reply: ProxyAnswer): void => {
-    accessLog.info({ method: req.method, path: req.url, target: 'proxy', statusCode: reply.status, responseTime: 0 }, 'request completed');
-    res.writeHead(reply.status, reply.headers).end(reply.body);
-  };
-
-  const statusAllowed = (req: IncomingMessage): boolean => config.exposeStatus || isLoopback(req.socket.remoteAddress);
-  const statusForbidden = 'the /__rdp/ status endpoints answer loopback clients only; start the proxy with --expose-status to open them';
-
-  function rejectAnswer(decision: Extract<Decision, { kind: 'reject' }>, accept: string | undefined): ProxyAnswer {
-    const code: ErrorCode = decision.status === 405 ? 'RDP_ERR_METHOD_NOT_ALLOWED' : decision.status === 404 ? 'RDP_ERR_NOT_FOUND' : 'RDP_ERR_BAD_TARGET';
-    return proxyAnswer(code, decision.reason, accept, { extraHeaders: decision.allow === undefined ? [] : ['Allow', decision.allow] });
-  }
-
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const decision = route(req.method ?? 'GET', req.url ?? '/', false, table);
-    if (decision.kind === 'forward') {
-      if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision.path);
-      else forwardHttp(req, res, upstreams.get(decision.upstream)!, decision.target);
-    } else if (decision.kind === 'proxy') {
-      if (!statusAllowed(req)) return answer(req, res, proxyAnswer('RDP_ERR_STATUS_FORBIDDEN', statusForbidden, req.headers.accept));
-      req.url = decision.target;
-      statusApp().then(
-        (app) => app.handle(req, res),
-        (error: unknown) => {
-          logger.error({ err: error }, 'status endpoints failed to start');
-          res.destroy();
-        },
-      );
-    } else {
-      answer(req, res, rejectAnswer(decision, req.headers.accept));
-    }
-  });
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    if (!isWebSocketUpgrade(req)) {
-      writeRawAnswer(socket, proxyAnswer('RDP_ERR_BAD_REQUEST', `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`, req.headers.accept));
-      return;
-    }
-    const decision = route(req.method ?? 'GET', req.url ?? '/', true, table);
-    if (decision.kind === 'forward') upgrades.forward(req, socket, head, upstreams.get(decision.upstream)!, decision.target);
-    else if (decision.kind === 'proxy') writeRawAnswer(socket, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
-    else writeRawAnswer(socket, rejectAnswer(decision, req.headers.accept));
-  });
-
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    const reply = proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined);
-    // Over HTTP/2 a CONNECT is a stream with a response, not a socket.
-    if (isHttp2(req)) return void (socket as unknown as ServerResponse).writeHead(reply.status, reply.headers).end(reply.body);
-    socket.on('error', () => socket.destroy());
-    writeRawAnswer(socket, reply);
-  });
+  await app.register(statusEndpoints, { prefix: RDP_NAMESPACE, config, upstreams: parts.upstreams, accessLog: parts.accessLog });
+  await app.ready();
 
   return {
-    server,
-    upstreams,
+    server: app.server,
+    upstreams: parts.upstreams,
     async listen() {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (error: NodeJS.ErrnoException): void => {
-          const reason = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.code ?? error.message})`;
-          reject(new RdpError('RDP_ERR_LISTEN', `--port: ${config.host}:${config.port} ${reason}; stop what uses it or choose another with --port`, { cause: error }));
-        };
-        server.once('error', onError);
-        server.listen({ port: config.port, host: config.host }, () => {
-          server.removeListener('error', onError);
-          resolve();
-        });
-      });
-      for (const upstream of upstreams.values()) void upstream.probe();
-      return server.address() as AddressInfo;
+      const address = await listen(app, config);
+      for (const upstream of parts.upstreams.values()) void upstream.probe();
+      return address;
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const relaysClosed = upgrades.closeAll();
-      if (secure === undefined) server.closeIdleConnections();
-      else secure.closeIdle();
-      // Requests in flight get a moment to finish; then their connections are cut.
-      const grace = setTimeout(() => (secure === undefined ? server.closeAllConnections() : secure.closeAll()), CLOSE_GRACE_MS);
+      // Fastify stops accepting; idle connections close (HTTP/2 ones get GOAWAY); relays hear
+      // "going away" meanwhile.
+      const closed = app.close();
+      listener!.closeIdle();
+      const relaysClosed = openRelays.closeAll();
+      const grace = setTimeout(() => listener!.closeAll(), CLOSE_GRACE_MS);
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
-      for (const upstream of upstreams.values()) upstream.close();
-      if (status !== undefined) await (await status).close();
+      for (const upstream of parts.upstreams.values()) upstream.close();
       logger.flush();
     },
   };

@@ -9,7 +9,7 @@ import type { Watchdog } from './supervisor/watchdog.js';
 import type { Upstream, UpstreamState } from './proxy/upstream.js';
 
 export type ChildName = 'django' | 'reflex';
-export type ChildState = 'starting' | 'up' | 'restarting' | 'failed' | 'stopped';
+type ChildState = 'starting' | 'up' | 'restarting' | 'failed' | 'stopped';
 
 export interface ChildSpec {
   readonly name: ChildName;
@@ -31,7 +31,7 @@ export interface ChildStatus {
 
 export type ChildOutput = (name: ChildName, stream: 'stdout' | 'stderr', line: string) => void;
 
-export interface SupervisorOptions {
+interface SupervisorOptions {
   readonly logger: Logger;
   readonly killTimeoutMs: number;
   readonly watchdog: Watchdog;
@@ -39,7 +39,7 @@ export interface SupervisorOptions {
 }
 
 const LOG_LINES_KEPT = 200;
-export const LOG_TAIL_LINES = 30;
+const LOG_TAIL_LINES = 30;
 const READY_POLL_MS = 250;
 
 const UPSTREAM_STATE: Readonly<Record<ChildState, UpstreamState>> = {

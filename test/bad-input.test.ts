@@ -3,6 +3,7 @@
 // normal request afterwards. Also: absolute-form targets, targets Fastify would refuse, CONNECT,
 // h2c, the status endpoint from loopback, and the loopback default listen address.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { lookup } from 'node:dns/promises';
 import { connect, createServer as createNetServer } from 'node:net';
 import t, { type Test } from 'tap';
 import { freePort, request, sleep, startProxy, type RunningProxy, type TeardownHost } from './helpers/index.js';
@@ -404,4 +405,14 @@ t.test('the default listen address is loopback', async (t) => {
   ]);
   const listening = proxy.logs().find((r) => r.msg === 'proxy listening');
   t.match(String(listening?.url), /^http:\/\/127\.0\.0\.1:\d+$/, `listening on loopback: ${String(listening?.url)}`);
+});
+
+t.test('--host localhost is bound, served and stopped like any other address', async (t) => {
+  const s = await setup(t, ['--host', 'localhost']);
+  const listening = s.proxy.logs().find((r) => r.msg === 'proxy listening');
+  const bound = new URL(String(listening?.url)).hostname.replace(/^\[|\]$/g, '');
+  t.equal(bound, (await lookup('localhost')).address, `listening on ${bound}`);
+  await stillServes(t, s);
+  process.kill(s.proxy.pid, 'SIGTERM');
+  t.equal((await s.proxy.process.exited).code, 0, 'exit 0 after a graceful stop');
 });

@@ -14,7 +14,8 @@ import {
   trustedOriginsAdmit,
   viteAdmitsHost,
 } from '../src/doctor/hosts.js';
-import { diagnose, type DoctorInput } from '../src/doctor/rules.js';
+import type { DoctorInput } from '../src/doctor/input.js';
+import { diagnose } from '../src/doctor/rules.js';
 import { readRxconfig, type RxKeyword } from '../src/doctor/rxconfig.js';
 import { runInProcess } from './helpers/cli.js';
 import { CLI } from './helpers/proxy.js';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import { version } from '../src/cli/main.js';
+import { version } from '../src/cli/version.js';
 import { DIFFERENCES, differencesFor } from '../src/export/differences.js';
 import { runInProcess } from './helpers/cli.js';
 import { CADDY, NGINX, writeNginxMain } from './helpers/edge-servers.js';

@@ -49,13 +49,13 @@ t.test('JSON mode: one access record per request', async (t) => {
     '--hold-timeout', '300',
   ]);
 
-  const plan: Array<{ method: string; path: string; target: string; status: number; body?: string }> = [
-    { method: 'GET', path: '/admin/one?x=1', target: 'django', status: 200 },
-    { method: 'POST', path: '/admin/two', target: 'django', status: 200, body: 'payload' },
-    { method: 'GET', path: '/_event/three', target: 'reflex', status: 200 },
-    { method: 'HEAD', path: '/four', target: 'frontend', status: 200 },
-    { method: 'GET', path: '/four', target: 'frontend', status: 200 },
-    { method: 'DELETE', path: '/five', target: 'proxy', status: 405 },
+  const plan: Array<{ method: string; path: string; target: string; status: number; rule: number; body?: string }> = [
+    { method: 'GET', path: '/admin/one?x=1', target: 'django', status: 200, rule: 3 },
+    { method: 'POST', path: '/admin/two', target: 'django', status: 200, rule: 3, body: 'payload' },
+    { method: 'GET', path: '/_event/three', target: 'reflex', status: 200, rule: 1 },
+    { method: 'HEAD', path: '/four', target: 'frontend', status: 200, rule: 4 },
+    { method: 'GET', path: '/four', target: 'frontend', status: 200, rule: 4 },
+    { method: 'DELETE', path: '/five', target: 'proxy', status: 405, rule: 5 },
   ];
   for (const step of plan) {
     const res = await request(`${proxy.url}${step.path}`, {
@@ -74,6 +74,7 @@ t.test('JSON mode: one access record per request', async (t) => {
   for (const [i, step] of plan.entries()) {
     const record = records[i]!;
     t.match(record, { method: step.method, path: step.path, target: step.target, statusCode: step.status }, `record ${i}: ${step.method} ${step.path}`);
+    t.match(record, { kind: 'http', rule: step.rule, component: 'access' }, 'keyed by its kind, with the deciding rule');
     t.type(record.responseTime, 'number');
     t.ok((record.responseTime as number) >= 0);
     t.type(record.time, 'number');
@@ -145,6 +146,27 @@ t.test('JSON mode: one opened and one closed record per WebSocket', async (t) =>
     t.type(record.duration, 'number');
     t.ok((record.duration as number) >= 0);
   }
+});
+
+t.test('JSON mode: a handshake the proxy refuses is one record, and listed for verify', async (t) => {
+  const [django, reflex, frontend] = [await upstream(t, 'django'), await upstream(t, 'reflex'), await upstream(t, 'frontend')];
+  const proxy = await startProxy(t, ['--django-url', django, '--reflex-backend-url', reflex, '--reflex-frontend-url', frontend]);
+  const refusedWith = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}${path}`, { headers: { Cookie: 'sessionid=secret; csrftoken=x' } });
+      ws.once('unexpected-response', (_req, res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once('open', () => reject(new Error(`${path} opened`)));
+      ws.once('error', reject);
+    });
+  t.equal(await refusedWith('/__rdp/health'), 404, '/__rdp/ has no WebSocket endpoints');
+  const record = await proxy.waitForLog((r) => r.kind === 'websocket-refused', 5000);
+  t.match(record, { msg: 'websocket refused by proxy', refusedBy: 'proxy', path: '/__rdp/health', target: 'proxy', rule: 0, statusCode: 404 });
+  t.type(record.responseTime, 'number');
+  const listed = (await request(`${proxy.url}/__rdp/upgrades`, { timeoutMs: 5000 })).json<{ upgrades: unknown[] }>();
+  t.match(listed.upgrades, [{ target: '/__rdp/health', upstream: 'proxy', status: 404, cookieNames: ['sessionid', 'csrftoken'] }], 'the handshake list reads the same record');
 });
 
 t.test('frames that arrive with the handshake are counted, and the close code is still read right', async (t) => {
@@ -220,6 +242,14 @@ t.test('pretty mode: one human line per request', async (t) => {
   const url = (await waitFor(/proxy listening on (http:\/\/127\.0\.0\.1:\d+) — open http:\/\/localhost:\d+/, 'listening line'))[1]!;
 
   t.equal((await request(`${url}/admin/pretty?q=1`, { timeoutMs: 5000 })).status, 200);
+  const ws = new WebSocket(`${url.replace('http:', 'ws:')}/hmr-pretty`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('message', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.close(1000);
+  await waitFor(/^.*websocket opened \/hmr-pretty → frontend.*$/m, 'websocket opened line');
+  await waitFor(/^.*websocket closed \/hmr-pretty → frontend code=1000 by=client in=\d+B out=\d+B \d+ ms.*$/m, 'websocket closed line');
   t.equal((await request(`${url}/nowhere`, { method: 'PUT', body: '', timeoutMs: 5000 })).status, 405);
   const line = (await waitFor(/^.*GET \/admin\/pretty\?q=1 → django 200 [\d.]+ ms.*$/m, 'access line'))[0];
   t.match(line, /INFO/, `one line: ${line}`);
@@ -229,5 +259,5 @@ t.test('pretty mode: one human line per request', async (t) => {
   const lines = proc.output().split('\n').filter((l) => l.trim() !== '');
   t.notOk(lines.some((l) => l.trimStart().startsWith('{')), 'no JSON records');
   t.equal(lines.filter((l) => l.includes('/admin/pretty')).length, 1, 'the request is one line, not a record spread over several');
-  t.notOk(lines.some((l) => /^\s+(method|statusCode|responseTime):/.test(l)), 'access fields are not repeated below the line');
+  t.notOk(lines.some((l) => /^\s+(method|statusCode|responseTime|kind|rule|closeCode):/.test(l)), 'access fields are not repeated below the line');
 });

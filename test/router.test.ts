@@ -1,5 +1,6 @@
 // The routing contract, row by row and rule by rule (docs/routing.md §1–2), as one table of cases.
 import t from 'tap';
+import { statusFor } from '../src/errors.js';
 import {
   DEFAULT_DJANGO_PREFIXES,
   DEFAULT_RESERVED_PREFIXES,
@@ -103,7 +104,7 @@ const CASES: ReadonlyArray<[method: string, target: string, upgrade: boolean, ex
 function outcome(decision: ReturnType<typeof route>): Expected {
   if (decision.kind === 'forward') return decision.upstream;
   if (decision.kind === 'proxy') return 'proxy';
-  return String(decision.status);
+  return String(statusFor(decision.code));
 }
 
 t.test('every row of the decision table', async (t) => {
@@ -129,7 +130,8 @@ t.test('the rule that decided is reported', async (t) => {
 
 t.test('405 carries Allow and a reason', async (t) => {
   const decision = route('POST', '/dashboard', false, DEV);
-  t.match(decision, { kind: 'reject', status: 405, allow: 'GET, HEAD, OPTIONS', reason: /POST is not allowed/ });
+  t.match(decision, { kind: 'reject', code: 'RDP_ERR_METHOD_NOT_ALLOWED', allow: 'GET, HEAD, OPTIONS', reason: /POST is not allowed/ });
+  t.equal(decision.kind === 'reject' ? statusFor(decision.code) : undefined, 405, 'status 405, from the one code-to-status map');
 });
 
 t.test('the target is forwarded byte for byte; absolute-form becomes origin-form', async (t) => {

@@ -1,10 +1,10 @@
 // The CLI: pick the command, parse its flags, run it; a usage mistake prints one line and exits 2,
 // a runtime failure one line and exits 1, anything unexpected in full.
-import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, RdpError } from '../errors.js';
 import { parseCommandLine } from './args.js';
 import type { CliContext, Command } from './context.js';
 import { helpText } from './help.js';
+import { version } from './version.js';
 
 const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
   start: () => import('./commands/start.js'),
@@ -21,11 +21,6 @@ const SUMMARIES = [
   { name: 'verify', summary: 'prove same-origin sessions work through a running proxy' },
   { name: 'export', summary: 'write the routing table as an nginx or Caddy configuration' },
 ];
-
-export function version(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return packageJson.version;
-}
 
 export async function run(argv: readonly string[], context: CliContext): Promise<number> {
   const [first] = argv;

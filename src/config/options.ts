@@ -1,5 +1,5 @@
 // Every setting as data: its flag, config-file key and environment names are derived from one
-// row, so they map one to one, and `--help` and the README are written from the same table.
+// row, so they map one to one, and `--help` and docs/configuration.md are written from the same table.
 import { RdpError } from '../errors.js';
 import { normalizePrefix } from '../router.js';
 
@@ -18,7 +18,7 @@ export type OptionKind =
   | 'command'
   | 'file';
 
-export interface OptionSpec {
+interface OptionSpec {
   readonly flag: string;
   readonly kind: OptionKind;
   readonly valueName?: string;
@@ -31,8 +31,8 @@ export interface OptionSpec {
   readonly notInFile?: boolean;
 }
 
-export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
-export const LOG_FORMATS = Object.freeze(['pretty', 'json'] as const);
+const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
+const LOG_FORMATS = Object.freeze(['pretty', 'json'] as const);
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -121,7 +121,7 @@ function parsePrefix(where: string, raw: unknown): string {
 }
 
 /** JSON list or comma-separated, as reflex-django reads its own list settings. */
-export function splitList(raw: string): unknown[] {
+function splitList(raw: string): unknown[] {
   const text = raw.trim();
   if (text.startsWith('[')) {
     const parsed: unknown = JSON.parse(text);

@@ -1,9 +1,10 @@
 // The routing table in force, and the answer for one path, in the shape `routes --json` prints and
-// /__rdp/routes serves (documented in the README).
+// /__rdp/routes serves (docs/routing.md §6).
 import type { ResolvedConfig, SourcedPrefix } from './resolve.js';
+import { statusFor } from '../errors.js';
 import { type Decision, type Rule, route } from '../router.js';
 
-export const RULE_NAMES: Readonly<Record<Rule, string>> = Object.freeze({
+const RULE_NAMES: Readonly<Record<Rule, string>> = Object.freeze({
   0: "the proxy's own namespace /__rdp/",
   1: 'reserved Reflex prefix → Reflex backend',
   2: 'WebSocket upgrade → frontend dev server (HMR), or --django-ws-prefix → Django',
@@ -60,7 +61,7 @@ export function explainPath(config: ResolvedConfig, method: string, path: string
     case 'forward':
       return { ...base, target: decision.upstream, prefix: decision.prefix ?? null, status: null, reason: null };
     case 'reject':
-      return { ...base, target: 'reject', prefix: null, status: decision.status, reason: decision.reason };
+      return { ...base, target: 'reject', prefix: null, status: statusFor(decision.code), reason: decision.reason };
   }
 }
 

@@ -4,9 +4,9 @@
 import { type Finding, fixAt, type Location, type Severity } from './finding.js';
 import { cookieDomainMatches, cookiePathMatches, djangoAdmitsHost, isLoopbackHost, trustedOriginsAdmit } from './hosts.js';
 import { pythonRepr } from './python-repr.js';
-import type { DjangoInput, DoctorInput, PublicOrigin } from './rules.js';
+import type { DjangoInput, DoctorInput, PublicOrigin } from './input.js';
 
-export type DjangoRule = (django: DjangoInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
+type DjangoRule = (django: DjangoInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
 
 function locate(django: DjangoInput, name: string): Location | null {
   return django.locations[name] ?? (django.settingsFile === null ? null : { file: django.settingsFile, line: null });

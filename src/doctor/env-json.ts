@@ -4,14 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { browserEndpoint, reflexApiUrl } from '../project/reflex-backend-url.js';
 import { type Finding, fixAt, type Location } from './finding.js';
-import type { DoctorInput, PublicOrigin } from './rules.js';
-
-export interface EnvJsonInput {
-  /** As shown to the user. */
-  readonly file: string;
-  /** The socket's URL as written, and its line. */
-  readonly event: { readonly url: string; readonly line: number | null } | undefined;
-}
+import type { DoctorInput, EnvJsonInput, PublicOrigin } from './input.js';
 
 /** undefined when there is no env.json (Reflex never ran here) or it is not Reflex's JSON. */
 export function readEnvJson(path: string, shownAs: string): EnvJsonInput | undefined {

@@ -9,7 +9,7 @@ import type { Finding, Location } from './finding.js';
 import { diagnose } from './rules.js';
 import { readRxconfig } from './rxconfig.js';
 
-export interface ExamineOptions {
+interface ExamineOptions {
   readonly project: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -26,7 +26,7 @@ export interface Finding {
   readonly location: Location | null;
 }
 
-export function where(location: Location | null): string {
+function where(location: Location | null): string {
   if (location === null) return '';
   return location.line === null ? location.file : `${location.file}:${location.line}`;
 }

@@ -1,5 +1,6 @@
 // How browsers, Django, Vite and engine.io decide whether a host or origin is "theirs": each rule
-// copied from the code that applies it, so doctor judges the public URL as they will.
+// copied from the code that applies it, so doctor judges the public URL, and verify the cookies it
+// is given, as they will.
 import { isIP } from 'node:net';
 
 /** A hostname as URL gives it: lower case, IPv6 in brackets; a trailing dot dropped, as Django does. */
@@ -11,7 +12,7 @@ function bare(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-export function isIpHost(host: string): boolean {
+function isIpHost(host: string): boolean {
   return isIP(bare(host)) !== 0;
 }
 
@@ -31,7 +32,7 @@ export function djangoAdmitsHost(host: string, allowedHosts: readonly string[], 
   });
 }
 
-export const DJANGO_DEBUG_HOSTS = Object.freeze(['.localhost', '127.0.0.1', '[::1]']);
+const DJANGO_DEBUG_HOSTS = Object.freeze(['.localhost', '127.0.0.1', '[::1]']);
 
 /** RFC 6265 §5.1.3 domain-match of a cookie's Domain attribute (leading dot ignored) against the host. */
 export function cookieDomainMatches(domain: string, host: string): boolean {

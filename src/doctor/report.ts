@@ -1,4 +1,4 @@
-// Doctor's output: one block per finding for people, one object for CI (shape in the README).
+// Doctor's output: one block per finding for people, one object for CI (shape in docs/doctor.md).
 import type { Finding } from './finding.js';
 import type { DoctorReport } from './examine.js';
 

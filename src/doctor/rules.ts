@@ -1,64 +1,10 @@
 // The doctor's judgement, pure: settings and rxconfig in, findings out. Errors come first, then
 // warnings, each group in the order the rules run (Django, then rxconfig, then env.json).
 import { DJANGO_RULES } from './django-rules.js';
-import { envJsonFindings, type EnvJsonInput } from './env-json.js';
-import type { Finding, Location } from './finding.js';
-import { normalizeHost } from './hosts.js';
+import { envJsonFindings } from './env-json.js';
+import type { Finding } from './finding.js';
+import { type DoctorInput, publicOriginOf } from './input.js';
 import { RXCONFIG_RULES } from './rxconfig-rules.js';
-import type { RxKeyword } from './rxconfig.js';
-
-export interface DjangoInput {
-  /** The settings as the discovery probe printed them (JSON: tuples are lists). */
-  readonly settings: Readonly<Record<string, unknown>>;
-  /** Where each setting is assigned, paths as shown to the user. */
-  readonly locations: Readonly<Record<string, Location>>;
-  /** The settings module's file, named when a setting has no line of its own. */
-  readonly settingsFile: string | null;
-}
-
-export interface RxconfigInput {
-  /** As shown to the user. */
-  readonly file: string;
-  readonly callLine: number | null;
-  readonly keywords: Readonly<Record<string, RxKeyword>>;
-}
-
-export interface DoctorInput {
-  /** The origin browsers use (the resolved --public-url). */
-  readonly publicUrl: string;
-  /** --trust-proxy: the client's X-Forwarded-* reach Django. */
-  readonly trustProxy: boolean;
-  /** --https: the proxy ends TLS itself and sends X-Forwarded-Proto: https. */
-  readonly servesTls: boolean;
-  /** The proxy starts Reflex (no --reflex-backend-url, no --no-supervise), writing env.json anew. */
-  readonly reflexStartedByProxy: boolean;
-  /** Reflex's socket path, `/_event` under --reflex-backend-path. */
-  readonly eventPath: string;
-  /** --frontend-dir: no Vite dev server, so its host check does not apply. */
-  readonly frontendIsDirectory: boolean;
-  /** $__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS, which Vite adds to its allowed hosts. */
-  readonly viteExtraHost?: string | undefined;
-  readonly django: DjangoInput | null;
-  /** null when there is no rxconfig.py, or it could not be read. */
-  readonly rxconfig: RxconfigInput | null;
-  /** null when Reflex has not written .web/env.json beside rxconfig.py. */
-  readonly envJson: EnvJsonInput | null;
-}
-
-/** What every rule needs to know about the public URL, worked out once. */
-export interface PublicOrigin {
-  readonly url: URL;
-  /** `scheme://host[:port]`, as a browser sends it in Origin. */
-  readonly origin: string;
-  /** Lower case, IPv6 in brackets, no port. */
-  readonly host: string;
-  readonly isHttps: boolean;
-}
-
-export function publicOriginOf(publicUrl: string): PublicOrigin {
-  const url = new URL(publicUrl);
-  return { url, origin: url.origin, host: normalizeHost(url.hostname), isHttps: url.protocol === 'https:' };
-}
 
 export function diagnose(input: DoctorInput): Finding[] {
   const origin = publicOriginOf(input.publicUrl);

@@ -4,9 +4,9 @@ import { type Finding, fixAt, type Location, type Severity } from './finding.js'
 import { socketOriginsAdmit, viteAdmitsHost } from './hosts.js';
 import { pythonRepr } from './python-repr.js';
 import { browserEndpoint, reflexApiUrl } from '../project/reflex-backend-url.js';
-import type { DoctorInput, PublicOrigin, RxconfigInput } from './rules.js';
+import type { DoctorInput, PublicOrigin, RxconfigInput } from './input.js';
 
-export type RxconfigRule = (rx: RxconfigInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
+type RxconfigRule = (rx: RxconfigInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
 
 function keywordFinding(rx: RxconfigInput, severity: Severity, keyword: string, why: string, change: string): Finding {
   const given = rx.keywords[keyword];

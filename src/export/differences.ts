@@ -1,5 +1,5 @@
 // Where nginx and Caddy cannot follow the routing contract (docs/routing.md), said once: the exported
-// file carries the lines for its server as comments, the README lists them all, and
+// file carries the lines for its server as comments, docs/export.md lists them all, and
 // test/export-parity.test.ts asserts each one against the real server.
 
 export type ExportServer = 'nginx' | 'caddy';

@@ -2,7 +2,7 @@
 // and — for every prefix — asked of router.ts itself, so the exported routing cannot drift from
 // the contract the proxy follows. The renderers only spell the plan in their server's language.
 import { missingUpstreamFlags, type ResolvedConfig, type SourcedPrefix } from '../config/resolve.js';
-import { RdpError } from '../errors.js';
+import { RdpError, statusFor } from '../errors.js';
 import { type Decision, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
 import { type Difference, differencesFor, type ExportServer } from './differences.js';
 
@@ -18,7 +18,7 @@ export interface Behavior {
   readonly other: Target;
 }
 
-export interface PrefixRule {
+interface PrefixRule {
   readonly prefix: string;
   /** The contract's answer for every path whose deepest matching listed prefix is this one. */
   readonly behavior: Behavior;
@@ -55,12 +55,13 @@ export interface ExportPlan {
 
 function targetOf(decision: Decision, table: RouteTable): Target {
   if (decision.kind === 'forward') return decision.upstream === 'frontend' && table.frontendIsDirectory ? 'static' : decision.upstream;
-  if (decision.kind === 'reject' && (decision.status === 404 || decision.status === 405)) return decision.status;
+  const status = decision.kind === 'reject' ? statusFor(decision.code) : undefined;
+  if (status === 404 || status === 405) return status;
   // Only /__rdp/ (skipped before this) or an unusable target could get here; a prefix is a path.
   throw new Error(`no exportable target for ${decision.path}`);
 }
 
-export function behaviorAt(path: string, table: RouteTable): Behavior {
+function behaviorAt(path: string, table: RouteTable): Behavior {
   return {
     upgrade: targetOf(route('GET', path, true, table), table),
     safe: targetOf(route('GET', path, false, table), table),
@@ -140,7 +141,7 @@ export function headerLines(plan: ExportPlan, serverName: string): string[] {
     ...plan.skipped.map((line) => `  left out: ${line}`),
     'Host is passed on unchanged; X-Forwarded-For, -Proto, -Host and -Port are set.',
     '',
-    `Where ${serverName} differs from reflex-django-proxy (README, "Export to nginx / Caddy"):`,
+    `Where ${serverName} differs from reflex-django-proxy (its docs/export.md):`,
     ...plan.differences.map((difference) => `  - ${difference.text}`),
   ];
 }

@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:f
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { RdpError } from '../errors.js';
 
-export interface Project {
+interface Project {
   readonly root: string;
   /** Folder holding manage.py, when Django is to be started or discovered. */
   readonly djangoDir: string | undefined;
@@ -45,7 +45,7 @@ export function findMarker(root: string, file: string): string | undefined {
   return found.length === 1 ? join(root, found[0]!) : undefined;
 }
 
-export function onPath(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+function onPath(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir !== '' && isExecutable(join(dir, name))) return join(dir, name);
   }
@@ -59,7 +59,7 @@ function venvCandidates(dirs: ReadonlyArray<string | undefined>, env: Readonly<R
 }
 
 /** The project's interpreter: its venv's python, else python3 on PATH (docs/upstreams.md). */
-export function findPython(venvs: readonly string[], env: Readonly<Record<string, string | undefined>>): string {
+function findPython(venvs: readonly string[], env: Readonly<Record<string, string | undefined>>): string {
   return venvs.map((venv) => join(venv, 'bin', 'python')).find(isExecutable) ?? onPath('python3', env) ?? 'python3';
 }
 
@@ -67,7 +67,7 @@ export function pythonFor(dirs: readonly string[], env: Readonly<Record<string, 
   return findPython(venvCandidates(dirs, env), env);
 }
 
-export interface DetectOptions {
+interface DetectOptions {
   readonly dir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly needDjango: boolean;

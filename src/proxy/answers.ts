@@ -1,14 +1,10 @@
 // The proxy's own answers: JSON for API clients, a page for browsers. A page about an upstream
 // that is down or starting refreshes itself, so the browser lands on the app once it is back.
+// Sockets that left Node's HTTP server (upgrades, parse errors, CONNECT) get them written raw.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type ErrorCode, statusFor } from '../errors.js';
-import type { UpstreamState } from './upstream.js';
-
-export interface UpstreamFacts {
-  readonly name: string;
-  readonly url: string;
-  readonly state: UpstreamState;
-  readonly logTail: readonly string[];
-}
+import type { UpstreamFacts } from './upstream.js';
 
 export interface ProxyAnswer {
   readonly status: number;
@@ -19,7 +15,7 @@ export interface ProxyAnswer {
 
 const REFRESH_SECONDS = 2;
 
-export function prefersJson(accept: string | undefined): boolean {
+function prefersJson(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/json') && !accept.includes('text/html');
 }
 
@@ -59,4 +55,18 @@ code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:#f4f4f4;padding:1re
 <p><code>${escapeHtml(upstream.url)}</code> — ${escapeHtml(message)}</p>${waiting}${log}
 <p><small>reflex-django-proxy · ${code}</small></p></body></html>
 `;
+}
+
+/** An HTTP/1.1 response head from flat raw headers, for a socket Node's server no longer writes to. */
+export function headBlock(status: number, statusMessage: string | undefined, headers: readonly string[]): string {
+  let block = `HTTP/1.1 ${status} ${statusMessage || STATUS_CODES[status] || ''}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) block += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${block}\r\n`;
+}
+
+/** Answers on a socket that left Node's HTTP server, then ends it. */
+export function writeRawAnswer(socket: Duplex, answer: ProxyAnswer): void {
+  if (socket.destroyed) return;
+  const headers = [...answer.headers, 'Content-Length', String(Buffer.byteLength(answer.body)), 'Connection', 'close'];
+  socket.end(headBlock(answer.status, undefined, headers) + answer.body);
 }

@@ -2,31 +2,35 @@
 // Host unchanged, bodies streamed both ways with no cap, and the hold/retry rules of dispatch().
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { AccessLog } from './access-log.js';
 import { proxyAnswer } from './answers.js';
 import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { dropUnreadBody, hasRequestBody, responseGone, writeResponseHead } from './http2-compat.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
+import type { ForwardDecision } from '../router.js';
 import type { Upstream } from './upstream.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export interface HttpForwarderOptions {
+interface HttpForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
+  readonly accessLog: AccessLog;
   readonly logger: Logger;
 }
 
-export type HttpForwarder = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, target: string) => void;
+export type HttpForwarder = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, decision: ForwardDecision) => void;
 
 function latin1(raw: readonly Buffer[]): string[] {
   return raw.map((bytes) => bytes.toString('latin1'));
 }
 
 export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarder {
-  const { logger, trustProxy, holdTimeoutMs } = options;
+  const { accessLog, logger, trustProxy, holdTimeoutMs } = options;
 
-  return function forwardHttp(req, res, upstream, target) {
+  return function forwardHttp(req, res, upstream, decision) {
+    const { target } = decision;
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
     const withBody = hasRequestBody(req);
     const clientGone = new ClientGone();
@@ -34,21 +38,11 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
     // The undici handler of the attempt in flight, so a client that leaves aborts it.
     let abortAttempt: ((error: Error) => void) | undefined;
     res.once('close', () => {
-      const finished = res.writableFinished;
-      if (!finished) {
+      if (!res.writableFinished) {
         clientGone.abort();
         abortAttempt?.(new Error('client closed'));
       }
-      logger.info(
-        {
-          method: req.method,
-          path: target,
-          target: upstream.name,
-          statusCode: finished ? res.statusCode : 499,
-          responseTime: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request completed',
-      );
+      accessLog.httpClosed(req, res, started, target, upstream.name, decision.rule);
     });
 
     const attempt = (): Promise<void> =>

@@ -27,7 +27,7 @@ function clientAddress(req: IncomingMessage): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-export interface ForwardedOptions {
+interface ForwardedOptions {
   readonly trustProxy: boolean;
   /** A WebSocket handshake keeps `Connection: Upgrade` and `Upgrade`; anything else drops them. */
   readonly isWebSocket: boolean;
@@ -148,7 +148,7 @@ export function clientResponseHeaders(
   return out;
 }
 
-export function rewriteLocation(location: string, upstreamOrigins: readonly string[], origin: string): string {
+function rewriteLocation(location: string, upstreamOrigins: readonly string[], origin: string): string {
   for (const upstreamOrigin of upstreamOrigins) {
     if (location.startsWith(upstreamOrigin)) {
       const next = location.charCodeAt(upstreamOrigin.length);

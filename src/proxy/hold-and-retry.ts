@@ -1,7 +1,6 @@
 // The rules of docs/routing.md §4 for one request: hold it while its upstream refuses connections (dev
 // servers restart all the time), retry once an idempotent request whose connection closed before
 // any response byte, and otherwise fail with a typed error the forwarders turn into 503 or 502.
-import { type ClientRequest, request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RdpError } from '../errors.js';
 import type { Upstream } from './upstream.js';
@@ -22,39 +21,6 @@ export class AttemptError extends Error {
     this.code = cause.code;
     this.bodySent = bodySent;
   }
-}
-
-export interface OpenedRequest {
-  readonly request: ClientRequest;
-  /** The attempt is over (answered, or failed): the client leaving no longer destroys it. */
-  settle(): void;
-  /** Rejects the attempt with `error`, saying whether request body bytes had left. */
-  fail(error: NodeJS.ErrnoException, bodySent: boolean): AttemptError;
-}
-
-/**
- * One attempt's request to `upstream`, destroyed if the client leaves before it is settled. Errors
- * after settling belong to the response stream, handled by its owner: never an unhandled 'error'.
- */
-export function openRequest(upstream: Upstream, method: string, target: string, headers: string[], clientGone: AbortSignal): OpenedRequest {
-  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, agent: upstream.agent });
-  const destroy = (): void => {
-    opened.destroy();
-  };
-  clientGone.addEventListener('abort', destroy, { once: true });
-  const settle = (): void => {
-    clientGone.removeEventListener('abort', destroy);
-    opened.removeAllListeners('error');
-    opened.on('error', () => {});
-  };
-  return {
-    request: opened,
-    settle,
-    fail(error, bodySent) {
-      settle();
-      return new AttemptError(error, bodySent);
-    },
-  };
 }
 
 /**
@@ -81,7 +47,7 @@ export class ClientGone {
   }
 }
 
-export interface DispatchPolicy {
+interface DispatchPolicy {
   readonly idempotent: boolean;
   readonly holdTimeoutMs: number;
   /** Aborted when the client goes away: stop holding for it. */

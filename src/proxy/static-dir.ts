@@ -6,11 +6,11 @@ import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import mime from 'mime';
-import type { Logger } from 'pino';
+import type { AccessLog } from './access-log.js';
 import { proxyAnswer } from './answers.js';
-import { ALLOW_HEADER } from '../router.js';
+import { ALLOW_HEADER, type ForwardDecision } from '../router.js';
 
-export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse, decision: ForwardDecision) => void;
 
 interface Found {
   readonly file: string;
@@ -24,12 +24,12 @@ function candidates(path: string): string[] {
   return [...own, '/index.html'];
 }
 
-export function contentTypeOf(file: string): string {
+function contentTypeOf(file: string): string {
   const type = mime.getType(extname(file)) ?? 'application/octet-stream';
   return type.startsWith('text/') || type === 'application/javascript' || type === 'application/json' ? `${type}; charset=utf-8` : type;
 }
 
-export async function createStaticHandler(directory: string, logger: Logger): Promise<StaticHandler> {
+export async function createStaticHandler(directory: string, accessLog: AccessLog): Promise<StaticHandler> {
   const root = await realpath(directory);
   const isInside = (file: string): boolean => file === root || file.startsWith(root + sep);
 
@@ -55,14 +55,9 @@ export async function createStaticHandler(directory: string, logger: Logger): Pr
     return undefined;
   }
 
-  return function serveStatic(req, res, path) {
-    const started = performance.now();
-    res.once('close', () => {
-      logger.info(
-        { method: req.method, path: req.url, target: 'frontend-dir', statusCode: res.statusCode, responseTime: Math.round((performance.now() - started) * 10) / 10 },
-        'request completed',
-      );
-    });
+  return function serveStatic(req, res, decision) {
+    const { path } = decision;
+    accessLog.trackHttp(req, res, decision.target, 'frontend-dir', decision.rule);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { Allow: ALLOW_HEADER }).end();
       return;

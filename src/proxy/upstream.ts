@@ -4,13 +4,20 @@
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { Pool } from 'undici';
-import type { UpstreamFacts } from './answers.js';
 import type { Upstream as UpstreamName } from '../router.js';
 
 export type UpstreamState = 'up' | 'down' | 'starting';
 
+/** What an error page says about an upstream. */
+export interface UpstreamFacts {
+  readonly name: string;
+  readonly url: string;
+  readonly state: UpstreamState;
+  readonly logTail: readonly string[];
+}
+
 /** What a supervisor tells us about a process it runs; absent in proxy-only mode. */
-export interface ProcessReport {
+interface ProcessReport {
   readonly state: UpstreamState;
   readonly logTail: () => readonly string[];
 }
@@ -19,7 +26,6 @@ const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const PROBE_TIMEOUT_MS = 1_000;
 const PROBE_FIRST_INTERVAL_MS = 50;
 const PROBE_MAX_INTERVAL_MS = 500;
-
 
 function newPool(url: URL): Pool {
   // No deadlines of its own: a slow Django view or an idle event stream is the upstream's business,

@@ -1,28 +1,26 @@
-// The proxy's own /__rdp/ endpoints, on Fastify. Built on the first /__rdp/ request: a proxy that
-// is never asked (the benchmark's, a sidecar's between health checks) does not carry Fastify's
-// memory, and proxied requests never meet its URL parser.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+// The proxy's own /__rdp/ endpoints, a Fastify plugin registered under RDP_NAMESPACE by server.ts.
+// Fastify only sees requests the router sent to rule 0 from an allowed client (request-handlers.ts);
+// new /__rdp/ endpoints are added here.
+import type { FastifyPluginAsync } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { RecentUpgrades } from '../proxy/recent-upgrades.js';
-import type { Upstream as UpstreamName } from '../router.js';
 import { describeRoutes } from '../config/routes-report.js';
+import type { AccessLog } from '../proxy/access-log.js';
 import type { Upstream } from '../proxy/upstream.js';
+import type { Upstream as UpstreamName } from '../router.js';
+import { RecentUpgrades } from './recent-upgrades.js';
 
-export interface StatusApp {
-  handle(req: IncomingMessage, res: ServerResponse): void;
-  close(): Promise<void>;
+interface StatusOptions {
+  readonly config: ResolvedConfig;
+  readonly upstreams: ReadonlyMap<UpstreamName, Upstream>;
+  /** What the request path records; status reads it, the request path does not know status. */
+  readonly accessLog: AccessLog;
 }
 
-export async function createStatusApp(
-  config: ResolvedConfig,
-  upstreams: ReadonlyMap<UpstreamName, Upstream>,
-  recentUpgrades: RecentUpgrades,
-  logger: Logger,
-): Promise<StatusApp> {
-  const { default: Fastify, LogController } = await import('fastify');
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
-  app.get('/__rdp/health', async (_request, reply) => {
+export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { config, upstreams, accessLog }) => {
+  const recentUpgrades = new RecentUpgrades(accessLog);
+  app.addHook('onClose', async () => recentUpgrades.stop());
+
+  app.get('/health', async (_request, reply) => {
     const states = await Promise.all(
       [...upstreams.values()].map(async (upstream) => {
         await upstream.probe();
@@ -33,11 +31,6 @@ export async function createStatusApp(
     const healthy = states.every((entry) => entry.state === 'up');
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
   });
-  app.get('/__rdp/routes', async () => describeRoutes(config));
-  app.get('/__rdp/upgrades', async () => ({ upgrades: recentUpgrades.list() }));
-  await app.ready();
-  return {
-    handle: (req, res) => app.routing(req, res),
-    close: () => app.close(),
-  };
-}
+  app.get('/routes', async () => describeRoutes(config));
+  app.get('/upgrades', async () => ({ upgrades: recentUpgrades.list() }));
+};

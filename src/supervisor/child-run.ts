@@ -13,10 +13,11 @@ export interface ChildCommand {
   readonly file: string;
   readonly args: readonly string[];
   readonly cwd: string;
+  /** The child's whole environment: nothing is inherited from this process besides. */
   readonly env: Readonly<Record<string, string>>;
 }
 
-export interface ChildExit {
+interface ChildExit {
   readonly exitCode: number | undefined;
   readonly signal: string | undefined;
 }
@@ -28,7 +29,7 @@ export interface ChildRun {
   stop(killTimeoutMs: number): Promise<void>;
 }
 
-export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
+type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
 /**
  * Resolves once the process exists; rejects with a message naming the command when it cannot.
@@ -39,14 +40,12 @@ export async function launch(name: string, command: ChildCommand, onLine: LineSi
   const subprocess = execa(command.file, command.args, {
     cwd: command.cwd,
     env: command.env,
-    extendEnv: true,
+    extendEnv: false,
     detached: true,
     cleanup: false,
     stdin: 'ignore',
     buffer: false,
     reject: false,
-    // Children write colour codes only to terminals; Reflex and Django both honour these.
-    stripFinalNewline: false,
   });
   const spawned = await new Promise<boolean>((resolve) => {
     subprocess.once('spawn', () => resolve(true));

@@ -2,7 +2,7 @@
 // (quotes and backslashes), without a shell, so a value is never re-interpreted.
 import { RdpError } from '../errors.js';
 
-export type Placeholders = Readonly<Record<string, string>>;
+type Placeholders = Readonly<Record<string, string>>;
 
 export function fillPlaceholders(template: string, values: Placeholders, flag: string): string {
   return template.replace(/\{([a-z_]+)\}/g, (whole, name: string) => {

@@ -1,8 +1,10 @@
 // What to start, from the resolved config: an upstream given as a URL is not started; the others
-// get their commands, side ports and environment (REFLEX_API_URL = the proxy's public origin).
+// get their commands, side ports and environment (the caller's, plus REFLEX_API_URL = the proxy's
+// public origin, or over https the same origin on a host Reflex keeps).
 import type { ResolvedConfig } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
 import { detectProject } from '../project/detect.js';
+import { reflexApiUrl } from '../project/reflex-backend-url.js';
 import type { ChildName } from '../supervisor.js';
 import type { ChildCommand } from './child-run.js';
 import { fillPlaceholders, splitCommandLine } from './command-line.js';
@@ -15,14 +17,14 @@ export interface PlannedChild {
   readonly command: ChildCommand;
 }
 
-export interface LaunchPlan {
+interface LaunchPlan {
   /** The config with every started upstream's URL filled in. */
   readonly config: ResolvedConfig;
-  /** The commands, once the proxy listens and the origin Reflex is told (REFLEX_API_URL) is known. */
-  children(apiUrl: string): PlannedChild[];
-  /** Reflex serves only its backend: the frontend is a build directory. */
-  readonly reflexBackendOnly: boolean;
+  /** The commands, once the proxy listens and its public origin is known. */
+  children(publicUrl: string): PlannedChild[];
 }
+
+type Environment = Readonly<Record<string, string | undefined>>;
 
 function needs(config: ResolvedConfig): { django: boolean; reflex: boolean } {
   if (!config.supervise) return { django: false, reflex: false };
@@ -36,17 +38,21 @@ function needs(config: ResolvedConfig): { django: boolean; reflex: boolean } {
   return { django: config.djangoUrl === undefined, reflex: config.reflexBackendUrl === undefined };
 }
 
-function childEnv(publicUrl: string): Record<string, string> {
+function childEnv(env: Environment, publicUrl: string): Record<string, string> {
+  const inherited = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  // Over https on localhost, a host whose port Reflex's client keeps (docs/https.md).
+  const { apiUrl } = reflexApiUrl(publicUrl);
   // Python block-buffers a pipe: unbuffered, each log line arrives when it is written.
-  return { PYTHONUNBUFFERED: '1', REFLEX_API_URL: publicUrl, API_URL: publicUrl };
+  return { ...Object.fromEntries(inherited), PYTHONUNBUFFERED: '1', REFLEX_API_URL: apiUrl, API_URL: apiUrl };
 }
 
-export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
+/** `env`: the environment the proxy was started with; the project is looked up and run in it. */
+export async function planLaunch(config: ResolvedConfig, env: Environment): Promise<LaunchPlan> {
   const need = needs(config);
-  if (!need.django && !need.reflex) return { config, children: () => [], reflexBackendOnly: false };
+  if (!need.django && !need.reflex) return { config, children: () => [] };
   const project = detectProject({
     dir: config.project,
-    env: process.env,
+    env,
     needDjango: need.django && config.djangoCmd === undefined,
     needReflex: need.reflex && config.reflexCmd === undefined,
     reflexCommandGiven: config.reflexCmd !== undefined,
@@ -57,6 +63,7 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
     taken.add(port);
     return port;
   };
+  // With --frontend-dir the frontend is a build directory: Reflex serves only its backend.
   const backendOnly = config.frontendDir !== undefined;
   const djangoPort = need.django ? await take('django-port', config.djangoPort, 8001) : undefined;
   const backendPort = need.reflex ? await take('reflex-backend-port', config.reflexBackendPort, 8002) : undefined;
@@ -69,14 +76,14 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
       public_url: publicUrl,
       python: project.python,
     };
-    const env = childEnv(publicUrl);
+    const childEnvironment = childEnv(env, publicUrl);
     const planned: PlannedChild[] = [];
     if (djangoPort !== undefined) {
       const [file, ...args] =
         config.djangoCmd === undefined
           ? [project.python, 'manage.py', 'runserver', `${CHILD_HOST}:${djangoPort}`]
           : splitCommandLine(fillPlaceholders(config.djangoCmd, placeholders, 'django-cmd'), 'django-cmd');
-      planned.push({ name: 'django', command: { file, args, cwd: project.djangoDir ?? project.root, env } });
+      planned.push({ name: 'django', command: { file, args, cwd: project.djangoDir ?? project.root, env: childEnvironment } });
     }
     if (backendPort !== undefined) {
       const ports = frontendPort === undefined ? ['--backend-only'] : ['--frontend-port', String(frontendPort)];
@@ -84,7 +91,7 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
         config.reflexCmd === undefined
           ? [project.reflex!, 'run', ...ports, '--backend-port', String(backendPort), '--backend-host', CHILD_HOST]
           : splitCommandLine(fillPlaceholders(config.reflexCmd, placeholders, 'reflex-cmd'), 'reflex-cmd');
-      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env } });
+      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env: childEnvironment } });
     }
     return planned;
   };
@@ -100,6 +107,5 @@ export async function planLaunch(config: ResolvedConfig): Promise<LaunchPlan> {
       reflexFrontendUrl: url(frontendPort, config.reflexFrontendUrl),
     },
     children,
-    reflexBackendOnly: backendOnly,
   };
 }

@@ -5,7 +5,7 @@ import { RdpError } from '../errors.js';
 
 const SEARCH_SPAN = 100;
 
-export function isPortFree(port: number, host: string): Promise<boolean> {
+function isPortFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -1,5 +1,6 @@
-// When a crashed child comes back (issue "Supervisor" §5): 0.5 s doubling to 30 s, the delay reset
-// once the child has stayed up a minute, and after 5 crashes in 2 minutes it stays down.
+// When a crashed child comes back (docs/supervising.md, "Crashes and reloads"): 0.5 s doubling to
+// 30 s, the delay reset once the child has stayed up a minute, and after 5 crashes in 2 minutes it
+// stays down.
 
 export const RESTART_POLICY = Object.freeze({
   firstDelayMs: 500,
@@ -9,7 +10,7 @@ export const RESTART_POLICY = Object.freeze({
   crashWindowMs: 120_000,
 });
 
-export type RestartDecision = { readonly restartInMs: number } | { readonly giveUp: true; readonly crashes: number };
+type RestartDecision = { readonly restartInMs: number } | { readonly giveUp: true; readonly crashes: number };
 
 export class RestartPolicy {
   private readonly crashTimes: number[] = [];

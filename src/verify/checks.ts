@@ -1,60 +1,15 @@
 // reflex-django's migration checklist as nine checks against a running proxy. A check that needs an
 // earlier one which failed is skipped, naming it, so one cause shows as one failure.
 import { randomUUID } from 'node:crypto';
-import { type Answer, headerValue, send } from './http.js';
+import { type Answer, headerValue } from './http.js';
 import { cookieProblems, parseSetCookie } from './cookies.js';
+import { type Check, type CheckResult, type CheckRun, describe, fail, type Outcome, pass, runChecklist, skip, snippet, type UpstreamName, type VerifyOptions } from './runner.js';
 import { socketIoHandshake } from './socketio.js';
-
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
-
-export interface CheckResult {
-  readonly id: number;
-  readonly name: string;
-  readonly status: CheckStatus;
-  readonly reason: string;
-  readonly fix: string | null;
-  /** The earlier check whose failure made this one skip. */
-  readonly needs: number | null;
-}
-
-export interface VerifyOptions {
-  readonly url: URL;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  readonly loginPath: string;
-  readonly sessionCookie: string;
-  readonly requireSession: boolean;
-  readonly timeoutMs: number;
-  /** Certificates trusted over https (trust.ts); undefined: Node's own. */
-  readonly ca?: readonly string[] | undefined;
-}
-
-type UpstreamName = 'django' | 'reflex' | 'frontend';
-type Outcome = Omit<CheckResult, 'id' | 'name' | 'needs'> & { readonly needs?: number | null };
 
 const UPLOAD_REFUSAL = 'Missing reflex-client-token or reflex-event-handler header.';
 const VERIFY_PROTOCOL = 'reflex-django-proxy-verify';
-
-const pass = (reason: string): Outcome => ({ status: 'pass', reason, fix: null });
-const fail = (reason: string, fix: string): Outcome => ({ status: 'fail', reason, fix });
-const skip = (reason: string, needs: number | null = null): Outcome => ({ status: 'skipped', reason, fix: null, needs });
-
-function snippet(body: string): string {
-  const text = body
-    .replace(/<(style|script)\b[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
-}
-
-function describe(answer: Answer): string {
-  return `${answer.status} ${headerValue(answer, 'content-type').split(';')[0] || 'without a content type'}`;
-}
-
 /** Node's codes for a certificate chain it does not accept. */
 const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
 const SSL_HEADER_LINE = "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')";
 
 /**
@@ -69,204 +24,196 @@ function csrfFix(url: URL, body: string): string {
   return 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS';
 }
 
-/** What the checks learn and hand on to later ones. */
-interface State {
-  reachable: boolean;
-  statusEndpoints: boolean;
-  down: Set<UpstreamName>;
-  frontendBody?: string;
-  loginPage?: Answer;
-  cookies: Map<string, string>;
-  session?: string;
-  handshakeMarker?: string;
+/** 1: /__rdp/health answers, and says which upstreams are down (later checks skip for them). */
+async function proxyAnswers(run: CheckRun): Promise<Outcome> {
+  let health: Answer;
+  try {
+    health = await run.send('/__rdp/health', { headers: { Accept: 'application/json' } });
+  } catch (error) {
+    if (UNTRUSTED.has((error as NodeJS.ErrnoException).code ?? '')) {
+      return fail(`${run.url.origin} answers with a certificate verify does not trust (${(error as Error).message})`, "put the CA that signed it in NODE_EXTRA_CA_CERTS (mkcert's is in $(mkcert -CAROOT)/rootCA.pem); the local CA of --https is trusted without it");
+    }
+    return fail(`nothing answers at ${run.url.origin} (${(error as Error).message})`, 'start the proxy (npx reflex-django-proxy) or give --url');
+  }
+  run.reachable = true;
+  if (health.status !== 200 && health.status !== 503) {
+    const why = health.status === 403 ? 'it answers loopback clients only: start the proxy with --expose-status' : 'another server in front does not pass it, or --url is not the proxy';
+    return skip(`/__rdp/ is not reachable (${health.status}): ${why}`);
+  }
+  let upstreams: Array<{ name: UpstreamName; url: string; state: string }>;
+  try {
+    upstreams = (JSON.parse(health.body) as { upstreams: typeof upstreams }).upstreams;
+  } catch {
+    return skip(`/__rdp/health did not answer JSON (${describe(health)}): --url is not the proxy`);
+  }
+  run.statusEndpoints = true;
+  const down = upstreams.filter((upstream) => upstream.state !== 'up');
+  for (const upstream of down) run.down.add(upstream.name);
+  if (down.length === 0) return pass(`all ${upstreams.length} upstreams up (${upstreams.map((upstream) => upstream.name).join(', ')})`);
+  return fail(
+    down.map((upstream) => `${upstream.name} (${upstream.url}) is ${upstream.state}`).join('; '),
+    `start ${down.map((upstream) => upstream.name).join(' and ')}, or fix its URL; the proxy's log and /__rdp/health show why`,
+  );
 }
 
-export async function runChecks(options: VerifyOptions, onResult: (result: CheckResult) => void = () => {}): Promise<CheckResult[]> {
-  const { url, timeoutMs } = options;
-  const at = (path: string): URL => new URL(path, url);
-  const ask = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Answer> => send(at(path), { ...init, timeoutMs, ca: options.ca });
-  const get = (path: string, headers: Record<string, string> = {}): Promise<Answer> => ask(path, { headers: { Accept: 'text/html', ...headers } });
-  const state: State = { reachable: false, statusEndpoints: false, down: new Set(), cookies: new Map() };
-  const results: CheckResult[] = [];
-  const failed = (id: number): boolean => results.find((result) => result.id === id)?.status === 'fail';
-  const cookieHeader = (): string => [...state.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-
-  /** Skips for an unreachable proxy or a down upstream this check relies on. */
-  const blockedBy = (upstreams: readonly UpstreamName[]): Outcome | undefined => {
-    if (!state.reachable) return skip('nothing answers at --url', 1);
-    const down = upstreams.filter((name) => state.down.has(name));
-    return down.length > 0 ? skip(`${down.join(' and ')} is down`, 1) : undefined;
-  };
-  /** Without /__rdp/ nothing proves --url is the proxy; a failed check 2 then says it is not. */
-  const notTheProxy = (): Outcome | undefined => (!state.statusEndpoints && failed(2) ? skip('--url does not route like the proxy', 2) : undefined);
-
-  const checks: Array<[name: string, run: () => Promise<Outcome>]> = [
-    ['proxy answers, every upstream up', async () => {
-      let health: Answer;
-      try {
-        health = await ask('/__rdp/health', { headers: { Accept: 'application/json' } });
-      } catch (error) {
-        if (UNTRUSTED.has((error as NodeJS.ErrnoException).code ?? '')) {
-          return fail(`${url.origin} answers with a certificate verify does not trust (${(error as Error).message})`, "put the CA that signed it in NODE_EXTRA_CA_CERTS (mkcert's is in $(mkcert -CAROOT)/rootCA.pem); the local CA of --https is trusted without it");
-        }
-        return fail(`nothing answers at ${url.origin} (${(error as Error).message})`, 'start the proxy (npx reflex-django-proxy) or give --url');
-      }
-      state.reachable = true;
-      if (health.status !== 200 && health.status !== 503) {
-        const why = health.status === 403 ? 'it answers loopback clients only: start the proxy with --expose-status' : 'another server in front does not pass it, or --url is not the proxy';
-        return skip(`/__rdp/ is not reachable (${health.status}): ${why}`);
-      }
-      let upstreams: Array<{ name: UpstreamName; url: string; state: string }>;
-      try {
-        upstreams = (JSON.parse(health.body) as { upstreams: typeof upstreams }).upstreams;
-      } catch {
-        return skip(`/__rdp/health did not answer JSON (${describe(health)}): --url is not the proxy`);
-      }
-      state.statusEndpoints = true;
-      const down = upstreams.filter((upstream) => upstream.state !== 'up');
-      for (const upstream of down) state.down.add(upstream.name);
-      if (down.length === 0) return pass(`all ${upstreams.length} upstreams up (${upstreams.map((upstream) => upstream.name).join(', ')})`);
-      return fail(
-        down.map((upstream) => `${upstream.name} (${upstream.url}) is ${upstream.state}`).join('; '),
-        `start ${down.map((upstream) => upstream.name).join(' and ')}, or fix its URL; the proxy's log and /__rdp/health show why`,
-      );
-    }],
-    ['/ is served by the frontend', async () => {
-      const blocked = blockedBy(['frontend']);
-      if (blocked) return blocked;
-      const answer = await get('/');
-      if (answer.status === 200 && headerValue(answer, 'content-type').includes('text/html')) {
-        state.frontendBody = answer.body;
-        return pass('HTML from the frontend');
-      }
-      return fail(`/ answered ${describe(answer)}: ${snippet(answer.body)}`, "give --url the proxy's origin; / must reach the Reflex frontend");
-    }],
-    ["/admin/ is Django's", async () => {
-      const blocked = blockedBy(['django']);
-      if (blocked) return blocked;
-      const answer = await get('/admin/');
-      const location = headerValue(answer, 'location');
-      if (answer.status === 302 && location.includes('login')) return pass(`redirects to Django's login (${location})`);
-      if (answer.status === 200 && /Django|csrfmiddlewaretoken/.test(answer.body) && answer.body !== state.frontendBody) return pass("Django's admin page");
-      const frontend = state.frontendBody !== undefined && answer.body === state.frontendBody;
-      return fail(
-        `/admin/ answered ${describe(answer)}${frontend ? ', the frontend page' : `: ${snippet(answer.body)}`}`,
-        frontend ? 'add /admin to the Django prefixes (--django-prefix /admin)' : "check that Django's admin is at /admin/ and Django is the upstream",
-      );
-    }],
-    ['Django static files are served', async () => {
-      if (failed(3)) return skip("the admin is not Django's", 3);
-      const blocked = blockedBy(['django']);
-      if (blocked) return blocked;
-      state.loginPage = await get(options.loginPath);
-      for (const line of state.loginPage.setCookies) state.cookies.set(parseSetCookie(line).name, parseSetCookie(line).value);
-      const stylesheet = /<link[^>]+href="([^"]+\.css)"/.exec(state.loginPage.body)?.[1];
-      if (stylesheet === undefined) return fail(`${options.loginPath} links no stylesheet (${describe(state.loginPage)})`, 'give --login-url the admin login path');
-      const css = await get(stylesheet, { Accept: 'text/css' });
-      if (css.status === 200 && headerValue(css, 'content-type').includes('text/css')) return pass(`${stylesheet} is CSS`);
-      return fail(`${stylesheet} answered ${describe(css)}`, `add the static prefix (${new URL(stylesheet, url).pathname.split('/').slice(0, 2).join('/')}) to the Django prefixes`);
-    }],
-    ['admin login gives a usable session cookie', async () => {
-      if (options.username === undefined || options.password === undefined) {
-        const reason = 'no credentials: give --username and --password (or RDP_VERIFY_USERNAME / RDP_VERIFY_PASSWORD)';
-        return options.requireSession ? fail(`${reason}, and --require-session was given`, 'give the credentials of a Django user') : skip(reason);
-      }
-      if (failed(3)) return skip("the admin is not Django's", 3);
-      if (failed(4) || state.loginPage === undefined) return skip('the login page did not load', 4);
-      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(state.loginPage.body)?.[1];
-      if (token === undefined) return fail(`${options.loginPath} has no CSRF form field`, 'give --login-url the admin login path');
-      const body = new URLSearchParams({ csrfmiddlewaretoken: token, username: options.username, password: options.password, next: '/admin/' }).toString();
-      const answer = await ask(options.loginPath, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieHeader(), Origin: url.origin, Referer: at(options.loginPath).href },
-        body,
-      });
-      if (answer.status === 403) {
-        // Django's CSRF page (with DEBUG) gives its reason on a line of its own.
-        const reason = /(?:Origin|Referer) checking failed[^<\n]*/.exec(answer.body)?.[0].trim() ?? snippet(answer.body);
-        return fail(`the login was refused by CSRF (403): ${reason}`, csrfFix(url, answer.body));
-      }
-      if (answer.status !== 302) return fail(`the login form came back (${describe(answer)}): wrong username or password?`, 'give the credentials of a staff user');
-      const line = answer.setCookies.find((cookie) => parseSetCookie(cookie).name === options.sessionCookie);
-      if (line === undefined) return fail(`the login set no ${options.sessionCookie} cookie`, 'give --session-cookie the name of SESSION_COOKIE_NAME');
-      const cookie = parseSetCookie(line);
-      state.cookies.set(cookie.name, cookie.value);
-      const problems = cookieProblems(cookie, url, 'SESSION_COOKIE');
-      const worst = problems.find((problem) => problem.severity === 'fail') ?? problems[0];
-      if (worst === undefined) {
-        state.session = cookie.value;
-        return pass(`logged in as ${options.username}; ${options.sessionCookie} will be sent to /_event`);
-      }
-      if (worst.severity === 'warn') state.session = cookie.value;
-      return { status: worst.severity, reason: problems.map((problem) => problem.reason).join('; '), fix: worst.fix };
-    }],
-    ['the Reflex socket connects on the same port', async () => {
-      const blocked = blockedBy(['reflex']) ?? notTheProxy();
-      if (blocked) return blocked;
-      state.handshakeMarker = randomUUID();
-      const socketUrl = at(`/_event/?EIO=4&transport=websocket&rdp_verify=${state.handshakeMarker}`);
-      socketUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      const cookie = cookieHeader();
-      const outcome = await socketIoHandshake(socketUrl, { origin: url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs, ca: options.ca, ...(cookie === '' ? {} : { cookie }) });
-      if (outcome.refusedWith !== undefined) {
-        const { status, body } = outcome.refusedWith;
-        const fix =
-          status === 403 || status === 400
-            ? `the Reflex backend refused Origin ${url.origin}: add it to cors_allowed_origins in rxconfig.py`
-            : status === 404
-              ? '/_event must reach the Reflex backend: check --reflex-backend-url and the reserved prefixes'
-              : 'start the Reflex backend; the proxy log says why it failed';
-        return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, fix);
-      }
-      if (!outcome.connected) return fail(outcome.problem ?? 'the Socket.IO handshake did not complete', 'check the Reflex backend log');
-      if (outcome.subprotocol !== VERIFY_PROTOCOL) {
-        return fail(`connected, but the subprotocol ${VERIFY_PROTOCOL} was not echoed (got ${outcome.subprotocol ?? 'none'}): Reflex's client would fail`, 'make the proxy in front forward Sec-WebSocket-Protocol both ways');
-      }
-      return pass('Socket.IO connected to /_event; subprotocol echoed');
-    }],
-    ['the session cookie reached the Reflex backend', async () => {
-      if (options.username === undefined && !options.requireSession) return skip('no credentials, no session to carry', 5);
-      if (options.username === undefined) return fail('no session to carry, and --require-session was given', 'give --username and --password');
-      if (state.session === undefined) return skip('no usable session cookie', 5);
-      if (failed(6) || state.handshakeMarker === undefined) return skip('the socket did not connect', 6);
-      if (!state.statusEndpoints) return skip('/__rdp/ is not reachable, so what was forwarded cannot be read (see check 1)');
-      const answer = await ask('/__rdp/upgrades', { headers: { Accept: 'application/json' } });
-      const records = (JSON.parse(answer.body) as { upgrades: Array<{ target: string; status: number; cookieNames: string[] }> }).upgrades;
-      const record = records.find((entry) => entry.target.includes(state.handshakeMarker!));
-      if (record === undefined) return fail('the proxy has no record of the handshake', 'run verify against the proxy that serves --url');
-      if (record.cookieNames.includes(options.sessionCookie)) return pass(`the handshake carried ${options.sessionCookie} to the Reflex backend (${record.status})`);
-      return fail(`the handshake carried ${record.cookieNames.join(', ') || 'no cookies'}, not ${options.sessionCookie}`, 'the browser would not send the session cookie to /_event: see check 5');
-    }],
-    ['/_upload is answered by the Reflex backend', async () => {
-      const blocked = blockedBy(['reflex']) ?? notTheProxy();
-      if (blocked) return blocked;
-      const boundary = `rdp-verify-${randomUUID()}`;
-      const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
-      const answer = await ask('/_upload', { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
-      if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
-      return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, '/_upload must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url');
-    }],
-    ['a POST to a frontend path gets 405', async () => {
-      if (!state.reachable) return skip('nothing answers at --url', 1);
-      const blocked = notTheProxy();
-      if (blocked) return blocked;
-      const answer = await ask('/', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'verify' });
-      const allow = headerValue(answer, 'allow');
-      if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
-      return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");
-    }],
-  ];
-
-  for (const [index, [name, run]] of checks.entries()) {
-    let outcome: Outcome;
-    try {
-      outcome = await run();
-    } catch (error) {
-      outcome = fail(`the request failed: ${(error as Error).message}`, 'check that the proxy is still running');
-    }
-    const result: CheckResult = { id: index + 1, name, status: outcome.status, reason: outcome.reason, fix: outcome.fix, needs: outcome.needs ?? null };
-    results.push(result);
-    onResult(result);
+/** 2: the frontend's HTML at /, kept to tell it apart from Django's pages. */
+async function frontendServesRoot(run: CheckRun): Promise<Outcome> {
+  const blocked = run.blockedBy(['frontend']);
+  if (blocked) return blocked;
+  const answer = await run.get('/');
+  if (answer.status === 200 && headerValue(answer, 'content-type').includes('text/html')) {
+    run.frontendBody = answer.body;
+    return pass('HTML from the frontend');
   }
-  return results;
+  return fail(`/ answered ${describe(answer)}: ${snippet(answer.body)}`, "give --url the proxy's origin; / must reach the Reflex frontend");
+}
+
+/** 3: /admin/ reaches Django (its login redirect, or the admin page), not the frontend. */
+async function adminIsDjango(run: CheckRun): Promise<Outcome> {
+  const blocked = run.blockedBy(['django']);
+  if (blocked) return blocked;
+  const answer = await run.get('/admin/');
+  const location = headerValue(answer, 'location');
+  if (answer.status === 302 && location.includes('login')) return pass(`redirects to Django's login (${location})`);
+  if (answer.status === 200 && /Django|csrfmiddlewaretoken/.test(answer.body) && answer.body !== run.frontendBody) return pass("Django's admin page");
+  const frontend = run.frontendBody !== undefined && answer.body === run.frontendBody;
+  return fail(
+    `/admin/ answered ${describe(answer)}${frontend ? ', the frontend page' : `: ${snippet(answer.body)}`}`,
+    frontend ? 'add /admin to the Django prefixes (--django-prefix /admin)' : "check that Django's admin is at /admin/ and Django is the upstream",
+  );
+}
+
+/** 4: the login page loads (its cookies kept for check 5) and its stylesheet is CSS. */
+async function staticFilesServed(run: CheckRun): Promise<Outcome> {
+  if (run.failed(3)) return skip("the admin is not Django's", 3);
+  const blocked = run.blockedBy(['django']);
+  if (blocked) return blocked;
+  const { loginPath } = run.options;
+  const loginPage = await run.get(loginPath);
+  run.loginPage = loginPage;
+  for (const line of loginPage.setCookies) run.cookies.set(parseSetCookie(line).name, parseSetCookie(line).value);
+  const stylesheet = /<link[^>]+href="([^"]+\.css)"/.exec(loginPage.body)?.[1];
+  if (stylesheet === undefined) return fail(`${loginPath} links no stylesheet (${describe(loginPage)})`, 'give --login-url the admin login path');
+  const css = await run.get(stylesheet, { Accept: 'text/css' });
+  if (css.status === 200 && headerValue(css, 'content-type').includes('text/css')) return pass(`${stylesheet} is CSS`);
+  return fail(`${stylesheet} answered ${describe(css)}`, `add the static prefix (${run.at(stylesheet).pathname.split('/').slice(0, 2).join('/')}) to the Django prefixes`);
+}
+
+/** 5: the admin login form posts through the proxy and sets a session cookie browsers keep. */
+async function adminLogin(run: CheckRun): Promise<Outcome> {
+  const { username, password, loginPath, sessionCookie, requireSession } = run.options;
+  if (username === undefined || password === undefined) {
+    const reason = 'no credentials: give --username and --password (or RDP_VERIFY_USERNAME / RDP_VERIFY_PASSWORD)';
+    return requireSession ? fail(`${reason}, and --require-session was given`, 'give the credentials of a Django user') : skip(reason);
+  }
+  if (run.failed(3)) return skip("the admin is not Django's", 3);
+  if (run.failed(4) || run.loginPage === undefined) return skip('the login page did not load', 4);
+  const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(run.loginPage.body)?.[1];
+  if (token === undefined) return fail(`${loginPath} has no CSRF form field`, 'give --login-url the admin login path');
+  const answer = await run.send(loginPath, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: run.cookieHeader(), Origin: run.url.origin, Referer: run.at(loginPath).href },
+    body: new URLSearchParams({ csrfmiddlewaretoken: token, username, password, next: '/admin/' }).toString(),
+  });
+  if (answer.status === 403) {
+    // Django's CSRF page (with DEBUG) gives its reason on a line of its own.
+    const reason = /(?:Origin|Referer) checking failed[^<\n]*/.exec(answer.body)?.[0].trim() ?? snippet(answer.body);
+    return fail(`the login was refused by CSRF (403): ${reason}`, csrfFix(run.url, answer.body));
+  }
+  if (answer.status !== 302) return fail(`the login form came back (${describe(answer)}): wrong username or password?`, 'give the credentials of a staff user');
+  const line = answer.setCookies.find((cookie) => parseSetCookie(cookie).name === sessionCookie);
+  if (line === undefined) return fail(`the login set no ${sessionCookie} cookie`, 'give --session-cookie the name of SESSION_COOKIE_NAME');
+  const cookie = parseSetCookie(line);
+  run.cookies.set(cookie.name, cookie.value);
+  const problems = cookieProblems(cookie, run.url, 'SESSION_COOKIE');
+  const worst = problems.find((problem) => problem.severity === 'fail') ?? problems[0];
+  if (worst === undefined) {
+    run.session = cookie.value;
+    return pass(`logged in as ${username}; ${sessionCookie} will be sent to /_event`);
+  }
+  if (worst.severity === 'warn') run.session = cookie.value;
+  return { status: worst.severity, reason: problems.map((problem) => problem.reason).join('; '), fix: worst.fix };
+}
+
+/** What to do about a refused /_event handshake, by its status. */
+function handshakeRefusalFix(status: number, origin: string): string {
+  if (status === 403 || status === 400) return `the Reflex backend refused Origin ${origin}: add it to cors_allowed_origins in rxconfig.py`;
+  if (status === 404) return '/_event must reach the Reflex backend: check --reflex-backend-url and the reserved prefixes';
+  return 'start the Reflex backend; the proxy log says why it failed';
+}
+
+/** 6: Socket.IO connects on /_event through the proxy, with the cookies so far, subprotocol echoed. */
+async function reflexSocketConnects(run: CheckRun): Promise<Outcome> {
+  const blocked = run.blockedBy(['reflex']) ?? run.notTheProxy();
+  if (blocked) return blocked;
+  run.handshakeMarker = randomUUID();
+  const socketUrl = run.at(`/_event/?EIO=4&transport=websocket&rdp_verify=${run.handshakeMarker}`);
+  socketUrl.protocol = run.url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const cookie = run.cookieHeader();
+  const outcome = await socketIoHandshake(socketUrl, { origin: run.url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs: run.options.timeoutMs, ca: run.options.ca, ...(cookie === '' ? {} : { cookie }) });
+  if (outcome.refusedWith !== undefined) {
+    const { status, body } = outcome.refusedWith;
+    return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, handshakeRefusalFix(status, run.url.origin));
+  }
+  if (!outcome.connected) return fail(outcome.problem ?? 'the Socket.IO handshake did not complete', 'check the Reflex backend log');
+  if (outcome.subprotocol !== VERIFY_PROTOCOL) {
+    return fail(`connected, but the subprotocol ${VERIFY_PROTOCOL} was not echoed (got ${outcome.subprotocol ?? 'none'}): Reflex's client would fail`, 'make the proxy in front forward Sec-WebSocket-Protocol both ways');
+  }
+  return pass('Socket.IO connected to /_event; subprotocol echoed');
+}
+
+/** 7: the proxy's record of check 6's handshake shows the session cookie went to Reflex. */
+async function sessionReachesReflex(run: CheckRun): Promise<Outcome> {
+  const { username, requireSession, sessionCookie } = run.options;
+  if (username === undefined && !requireSession) return skip('no credentials, no session to carry', 5);
+  if (username === undefined) return fail('no session to carry, and --require-session was given', 'give --username and --password');
+  if (run.session === undefined) return skip('no usable session cookie', 5);
+  const marker = run.handshakeMarker;
+  if (run.failed(6) || marker === undefined) return skip('the socket did not connect', 6);
+  if (!run.statusEndpoints) return skip('/__rdp/ is not reachable, so what was forwarded cannot be read (see check 1)');
+  const answer = await run.send('/__rdp/upgrades', { headers: { Accept: 'application/json' } });
+  const records = (JSON.parse(answer.body) as { upgrades: Array<{ target: string; status: number; cookieNames: string[] }> }).upgrades;
+  const record = records.find((entry) => entry.target.includes(marker));
+  if (record === undefined) return fail('the proxy has no record of the handshake', 'run verify against the proxy that serves --url');
+  if (record.cookieNames.includes(sessionCookie)) return pass(`the handshake carried ${sessionCookie} to the Reflex backend (${record.status})`);
+  return fail(`the handshake carried ${record.cookieNames.join(', ') || 'no cookies'}, not ${sessionCookie}`, 'the browser would not send the session cookie to /_event: see check 5');
+}
+
+/** 8: an upload without Reflex's headers gets Reflex's own 400, so /_upload reaches it. */
+async function uploadReachesReflex(run: CheckRun): Promise<Outcome> {
+  const blocked = run.blockedBy(['reflex']) ?? run.notTheProxy();
+  if (blocked) return blocked;
+  const boundary = `rdp-verify-${randomUUID()}`;
+  const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
+  const answer = await run.send('/_upload', { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
+  if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
+  return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, '/_upload must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url');
+}
+
+/** 9: django_outer answers 405 with Allow on a frontend path. */
+async function frontendPostIs405(run: CheckRun): Promise<Outcome> {
+  if (!run.reachable) return skip('nothing answers at --url', 1);
+  const blocked = run.notTheProxy();
+  if (blocked) return blocked;
+  const answer = await run.send('/', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'verify' });
+  const allow = headerValue(answer, 'allow');
+  if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
+  return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");
+}
+
+/** In this order: a check's id is its place here, and later checks name the ids they need. */
+const CHECKS: readonly Check[] = [
+  { name: 'proxy answers, every upstream up', run: proxyAnswers },
+  { name: '/ is served by the frontend', run: frontendServesRoot },
+  { name: "/admin/ is Django's", run: adminIsDjango },
+  { name: 'Django static files are served', run: staticFilesServed },
+  { name: 'admin login gives a usable session cookie', run: adminLogin },
+  { name: 'the Reflex socket connects on the same port', run: reflexSocketConnects },
+  { name: 'the session cookie reached the Reflex backend', run: sessionReachesReflex },
+  { name: '/_upload is answered by the Reflex backend', run: uploadReachesReflex },
+  { name: 'a POST to a frontend path gets 405', run: frontendPostIs405 },
+];
+
+export function runChecks(options: VerifyOptions, onResult: (result: CheckResult) => void): Promise<CheckResult[]> {
+  return runChecklist(CHECKS, options, onResult);
 }

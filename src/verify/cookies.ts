@@ -1,7 +1,9 @@
 // Set-Cookie as a browser judges it on this origin: would it store the cookie, and send it back to
-// /_event on the same host? Only the attributes that decide that are read.
+// /_event on the same host? Only the attributes that decide that are read; the host and path rules
+// are the browsers' own, shared with doctor.
+import { cookieDomainMatches, cookiePathMatches, isLoopbackHost } from '../doctor/hosts.js';
 
-export interface ParsedCookie {
+interface ParsedCookie {
   readonly name: string;
   readonly value: string;
   readonly domain: string | undefined;
@@ -36,25 +38,11 @@ export function parseSetCookie(line: string): ParsedCookie {
   return cookie;
 }
 
-export interface CookieProblem {
+interface CookieProblem {
   readonly severity: 'warn' | 'fail';
   readonly attribute: string;
   readonly reason: string;
   readonly fix: string;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\./.test(hostname);
-}
-
-function domainMatches(hostname: string, domain: string): boolean {
-  return hostname === domain || hostname.endsWith(`.${domain}`);
-}
-
-/** RFC 6265 path-match: the cookie's path must cover /_event for the Reflex socket to carry it. */
-function pathCovers(cookiePath: string, path: string): boolean {
-  if (cookiePath === '/' || cookiePath === path) return true;
-  return path.startsWith(cookiePath) && (cookiePath.endsWith('/') || path.charAt(cookiePath.length) === '/');
 }
 
 export function cookieProblems(cookie: ParsedCookie, origin: URL, setting: string): CookieProblem[] {
@@ -67,13 +55,13 @@ export function cookieProblems(cookie: ParsedCookie, origin: URL, setting: strin
         : { severity: 'fail', attribute: 'Secure', reason: `${cookie.name} is Secure but ${origin.origin} is plain http: browsers will not send it back`, fix: `set ${setting}_SECURE = False for http, or put TLS in front` },
     );
   }
-  if (cookie.domain !== undefined && !domainMatches(hostname, cookie.domain)) {
+  if (cookie.domain !== undefined && !cookieDomainMatches(cookie.domain, hostname)) {
     problems.push({ severity: 'fail', attribute: 'Domain', reason: `${cookie.name} has Domain=${cookie.domain}, which does not cover ${hostname}: browsers reject it`, fix: `set ${setting}_DOMAIN = None (one origin needs no Domain)` });
   }
   if (cookie.sameSite === 'none' && !cookie.secure) {
     problems.push({ severity: 'fail', attribute: 'SameSite', reason: `${cookie.name} is SameSite=None without Secure: browsers reject it`, fix: `set ${setting}_SAMESITE = "Lax" (one origin needs no cross-site cookie)` });
   }
-  if (cookie.path !== undefined && !pathCovers(cookie.path, '/_event')) {
+  if (cookie.path !== undefined && !cookiePathMatches(cookie.path, '/_event')) {
     problems.push({ severity: 'fail', attribute: 'Path', reason: `${cookie.name} has Path=${cookie.path}, so it is not sent to /_event`, fix: `set ${setting}_PATH = "/"` });
   }
   return problems;

@@ -10,12 +10,18 @@ export interface Answer {
   readonly body: string;
 }
 
+export interface SendOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  readonly timeoutMs: number;
+  /** Certificates trusted over https (trust.ts); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
+}
+
 const BODY_LIMIT = 1024 * 1024;
 
-export function send(
-  url: URL,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs: number; ca?: readonly string[] | undefined },
-): Promise<Answer> {
+export function send(url: URL, options: SendOptions): Promise<Answer> {
   const open = url.protocol === 'https:' ? requestTls : request;
   return new Promise((resolve, reject) => {
     const tls = options.ca === undefined ? {} : { ca: [...options.ca] };

@@ -3,7 +3,7 @@
 // /_event namespace. Each way it can fail is told apart, so verify can name the cause.
 import WebSocket from 'ws';
 
-export interface HandshakeOutcome {
+interface HandshakeOutcome {
   /** The HTTP status of a refused handshake. */
   readonly refusedWith?: { readonly status: number; readonly body: string };
   readonly subprotocol?: string;
@@ -13,7 +13,7 @@ export interface HandshakeOutcome {
   readonly problem?: string;
 }
 
-export interface HandshakeOptions {
+interface HandshakeOptions {
   readonly origin: string;
   readonly cookie?: string;
   readonly protocol: string;

@@ -11,7 +11,7 @@ export const command: Command = {
   name: 'doctor',
   usage: 'reflex-django-proxy doctor [--project DIR] [--public-url URL] [--json] [settings]',
   summary: 'Read the Django settings and rxconfig.py for what breaks sessions on one origin, and say which line to change.',
-  flags: [{ flag: 'json', type: 'boolean', description: 'print JSON (shape in the README)' }],
+  flags: [{ flag: 'json', type: 'boolean', description: 'print JSON (shape in docs/doctor.md)' }],
   async run({ config: flags, own, positionals }, context) {
     if (positionals.length > 0) {
       throw new RdpError('RDP_ERR_INVALID_OPTION', `doctor takes no arguments, got ${JSON.stringify(positionals[0])}; give the project with --project DIR`);

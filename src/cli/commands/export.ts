@@ -11,7 +11,7 @@ import { planExport } from '../../export/plan.js';
 import type { FlagValues } from '../../config/resolve.js';
 import type { CliContext, Command } from '../context.js';
 import { resolveWithDiscovery } from '../discovery.js';
-import { version } from '../main.js';
+import { version } from '../version.js';
 
 const RENDERERS: Readonly<Record<ExportServer, typeof renderNginx>> = { nginx: renderNginx, caddy: renderCaddy };
 

@@ -17,7 +17,7 @@ export const command: Command = {
   usage: 'reflex-django-proxy routes [--json] [--method M] [--ws] [PATH...] [settings]',
   summary: 'Print the routing table in force, or where each PATH goes and which rule decided.',
   flags: [
-    { flag: 'json', type: 'boolean', description: 'print JSON (shape in the README)' },
+    { flag: 'json', type: 'boolean', description: 'print JSON (shape in docs/routing.md §6)' },
     { flag: 'method', type: 'string', valueName: 'M', description: 'the method to ask about [GET]' },
     { flag: 'ws', type: 'boolean', description: 'ask about a WebSocket upgrade' },
   ],

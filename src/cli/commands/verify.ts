@@ -2,7 +2,8 @@
 // stack). Exit 0 only if no check failed; warnings do not fail.
 import { resolveConfig } from '../../config/resolve.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
-import { type CheckResult, runChecks } from '../../verify/checks.js';
+import { runChecks } from '../../verify/checks.js';
+import type { CheckResult } from '../../verify/runner.js';
 import { trustedCertificates } from '../../verify/trust.js';
 import type { Command } from '../context.js';
 
@@ -44,7 +45,7 @@ export const command: Command = {
     { flag: 'login-url', type: 'string', valueName: 'PATH', description: 'the admin login path [/admin/login/]' },
     { flag: 'session-cookie', type: 'string', valueName: 'NAME', description: 'SESSION_COOKIE_NAME [sessionid]' },
     { flag: 'require-session', type: 'boolean', description: 'fail, not skip, the session checks without credentials' },
-    { flag: 'json', type: 'boolean', description: 'one JSON object per check (shape in the README)' },
+    { flag: 'json', type: 'boolean', description: 'one JSON object per check (shape in docs/verify.md)' },
     { flag: 'timeout', type: 'string', valueName: 'MS', description: 'per request [10000]' },
   ],
   async run({ config: flags, own, positionals }, context) {

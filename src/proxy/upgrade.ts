@@ -1,0 +1,174 @@
+// The WebSocket handshake (docs/routing.md §3): the client gets 101 only after the upstream's 101,
+// with every handshake header, offered subprotocol and extension passed through; an upstream's
+// refusal reaches the client as its own HTTP answer. The bytes that follow are relay.ts's.
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type AccessLog, elapsed, type WebSocketRefused } from './access-log.js';
+import { headBlock, proxyAnswer, writeRawAnswer } from './answers.js';
+import type { RdpError } from '../errors.js';
+import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
+import type { OpenRelays } from './open-relays.js';
+import { relay } from './relay.js';
+import type { ForwardDecision } from '../router.js';
+import type { Upstream } from './upstream.js';
+
+interface UpgradeForwarderOptions {
+  readonly trustProxy: boolean;
+  readonly holdTimeoutMs: number;
+  readonly accessLog: AccessLog;
+  readonly logger: Logger;
+  readonly openRelays: OpenRelays;
+}
+
+export type UpgradeForwarder = (req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, decision: ForwardDecision) => void;
+
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return req.headers.upgrade?.toLowerCase() === 'websocket';
+}
+
+interface OpenedRequest {
+  readonly request: ClientRequest;
+  /** The attempt is over (answered, or failed): the client leaving no longer destroys it. */
+  settle(): void;
+  /** Rejects the attempt with `error`, saying whether request body bytes had left. */
+  fail(error: NodeJS.ErrnoException, bodySent: boolean): AttemptError;
+}
+
+/**
+ * One attempt's handshake request to `upstream`, destroyed if the client leaves before it is
+ * settled. Errors after settling belong to the upgraded socket or the refusal's body, handled by
+ * their owner: never an unhandled 'error'.
+ */
+function openRequest(upstream: Upstream, method: string, target: string, headers: string[], clientGone: AbortSignal): OpenedRequest {
+  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, agent: upstream.agent });
+  const destroy = (): void => {
+    opened.destroy();
+  };
+  clientGone.addEventListener('abort', destroy, { once: true });
+  const settle = (): void => {
+    clientGone.removeEventListener('abort', destroy);
+    opened.removeAllListeners('error');
+    opened.on('error', () => {});
+  };
+  return {
+    request: opened,
+    settle,
+    fail(error, bodySent) {
+      settle();
+      return new AttemptError(error, bodySent);
+    },
+  };
+}
+
+/** One client's handshake, from the upgrade request to the upstream's answer. */
+class Handshake {
+  private readonly started = performance.now();
+  private readonly clientGone = new ClientGone();
+  private readonly onEarlyClose = (): void => this.clientGone.abort();
+
+  constructor(
+    private readonly options: UpgradeForwarderOptions,
+    private readonly req: IncomingMessage,
+    private readonly client: Duplex,
+    /** Bytes the client sent after its request head. */
+    private readonly head: Buffer,
+    private readonly upstream: Upstream,
+    private readonly decision: ForwardDecision,
+  ) {}
+
+  start(): void {
+    const { req, client, upstream, decision, options } = this;
+    const headers = upstreamRequestHeaders(req, { trustProxy: options.trustProxy, isWebSocket: true });
+    client.once('close', this.onEarlyClose);
+    // Until the relay owns it, a client error only means the client is gone.
+    client.on('error', this.onEarlyClose);
+    const policy = { idempotent: true, holdTimeoutMs: options.holdTimeoutMs, clientGone: this.clientGone };
+    dispatch(upstream, policy, () => this.attempt(headers)).catch((error: RdpError) => {
+      if (error.code === 'RDP_ERR_CLIENT_CLOSED') {
+        client.destroy();
+        return;
+      }
+      options.logger.warn({ upstream: upstream.name, path: decision.target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
+      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
+      writeRawAnswer(client, answer);
+      this.recordRefusal('proxy', answer.status);
+    });
+  }
+
+  /** Resolves once the upstream answered (101 or a refusal); rejects with an AttemptError if it did not. */
+  private attempt(headers: string[]): Promise<void> {
+    const { req, client } = this;
+    return new Promise((resolve, reject) => {
+      const { request: upstreamRequest, settle, fail } = openRequest(this.upstream, req.method ?? 'GET', this.decision.target, headers, this.clientGone.signal);
+      // Answered: from here the relay or the refusal owns the client's close and errors.
+      const settled = (): void => {
+        settle();
+        client.removeListener('close', this.onEarlyClose);
+        client.removeListener('error', this.onEarlyClose);
+        resolve();
+      };
+      upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
+      upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+        settled();
+        this.switched(response, upstreamSocket, upstreamHead);
+      });
+      upstreamRequest.once('response', (response: IncomingMessage) => {
+        settled();
+        this.refused(response);
+      });
+      upstreamRequest.end();
+    });
+  }
+
+  /** The upstream switched protocols: the same 101 to the client, then the relay. */
+  private switched(response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer): void {
+    const { req, client, head, upstream, decision, options } = this;
+    if (client.destroyed) {
+      upstreamSocket.destroy();
+      return;
+    }
+    if (response.headers.upgrade?.toLowerCase() !== 'websocket') {
+      upstreamSocket.destroy();
+      const answer = proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept);
+      writeRawAnswer(client, answer);
+      this.recordRefusal('proxy', answer.status);
+      return;
+    }
+    const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, options.trustProxy), true);
+    client.write(headBlock(101, response.statusMessage, responseHeaders));
+    if (upstreamHead.length > 0) client.write(upstreamHead);
+    if (head.length > 0) upstreamSocket.write(head);
+    const label = { req, path: decision.target, target: upstream.name, rule: decision.rule };
+    if (options.accessLog.wants('websocket-opened')) {
+      const protocol = req.headers['sec-websocket-protocol'];
+      options.accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(this.started), protocol }, req);
+    }
+    relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, options.accessLog, options.openRelays);
+  }
+
+  /** Refused by the upstream: its own status and body, then the connection ends. */
+  private refused(response: IncomingMessage): void {
+    const { req, client, upstream } = this;
+    if (client.destroyed) {
+      response.destroy();
+      return;
+    }
+    const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, this.options.trustProxy));
+    client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
+    response.pipe(client);
+    this.recordRefusal('upstream', response.statusCode ?? 502);
+  }
+
+  private recordRefusal(refusedBy: WebSocketRefused['refusedBy'], statusCode: number): void {
+    const { accessLog } = this.options;
+    if (!accessLog.wants('websocket-refused')) return;
+    const { req, upstream, decision } = this;
+    accessLog.record({ kind: 'websocket-refused', path: decision.target, target: upstream.name, rule: decision.rule, refusedBy, statusCode, responseTime: elapsed(this.started) }, req);
+  }
+}
+
+export function createUpgradeForwarder(options: UpgradeForwarderOptions): UpgradeForwarder {
+  return (req, client, head, upstream, decision) => new Handshake(options, req, client, head, upstream, decision).start();
+}
