@@ -10,12 +10,14 @@ export interface HttpsNotice {
   readonly text: string;
 }
 
-function reflexLine(publicUrl: string, api: ReflexApiUrl, reflexStarted: boolean): string | undefined {
+function reflexLine(publicUrl: string, api: ReflexApiUrl, reflexStarted: boolean): string {
   const why = "Reflex's browser client drops the port of a localhost API URL on an https page, so its socket would go to port 443";
   if (api.openInstead !== undefined) {
-    return `open ${api.openInstead}, not ${publicUrl}: ${why}; Reflex gets REFLEX_API_URL=${api.apiUrl} (a host it keeps), and the session cookie belongs to one host`;
+    const told = reflexStarted ? `Reflex gets REFLEX_API_URL=${api.apiUrl}` : `start your Reflex with REFLEX_API_URL=${api.apiUrl}`;
+    return `open ${api.openInstead}, not ${publicUrl}: ${why}; ${told} (a host it keeps), and the session cookie belongs to one host`;
   }
-  if (!reflexStarted || new URL(publicUrl).hostname !== '127.0.0.1') return undefined;
+  if (!reflexStarted) return `start your Reflex with REFLEX_API_URL=${api.apiUrl}`;
+  if (new URL(publicUrl).hostname !== '127.0.0.1') return `REFLEX_API_URL=${api.apiUrl}`;
   return `REFLEX_API_URL=${api.apiUrl}: 127.0.0.1, not localhost, because ${why}`;
 }
 
@@ -31,14 +33,14 @@ export function httpsNotice(served: ServedCertificate, publicUrl: string, api: R
   }
   for (const warning of served.warnings) lines.push(`    warn   ${warning}`);
   const reflex = reflexLine(publicUrl, api, reflexStarted);
-  if (reflex !== undefined) lines.push(`    Reflex ${reflex}`);
+  lines.push(`    Reflex ${reflex}`);
   return {
     message: local === undefined ? 'https with --cert' : 'https with the local CA',
     record: {
       ...(local === undefined ? {} : { caPath: local.caPath, caCreated: local.caCreated, leafCreated: local.leafCreated, leafPath: local.leafPath, leafExpires: local.notAfter.toISOString(), trust: local.trust }),
       reflexApiUrl: api.apiUrl,
       ...(api.openInstead === undefined ? {} : { openInstead: api.openInstead }),
-      ...(reflex === undefined ? {} : { reflex }),
+      reflex,
       ...(served.warnings.length === 0 ? {} : { warnings: served.warnings }),
     },
     text: `\n${lines.join('\n')}\n`,
