@@ -125,7 +125,7 @@ export async function run(opts, log) {
       notes: [
         `page: headless Chromium, a new context (cold cache, new connections) per load, ${opts.page.loads} loads per side after one warm-up, order rotated each round; ` +
           `${requests} requests per load, load average ${loadavg()[0].toFixed(1)} at the end; median ms from navigation start to the last module run (direct ${medians.direct.toFixed(0)}, ` +
-          `proxy HTTP/1.1 ${medians['proxy-h1'].toFixed(0)}, proxy --https HTTP/2 ${medians['proxy-h2'].toFixed(0)}); ratio = direct / proxy (≥ 1: no slower than direct); ` +
+          `proxy HTTP/1.1 ${medians['proxy-h1'].toFixed(0)}, proxy --https HTTP/2 ${medians['proxy-h2'].toFixed(0)}); proxy/direct ≤ 1 is no slower than direct; ` +
           'Chromium trusts the local CA (certutil into a temporary NSS database), no certificate error is ignored',
       ],
       details: { loads, medians },
