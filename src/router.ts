@@ -15,7 +15,7 @@ export const DEFAULT_RESERVED_PREFIXES: readonly string[] = Object.freeze([
 
 export const DEFAULT_DJANGO_PREFIXES: readonly string[] = Object.freeze(['/admin', '/static']);
 
-const FRONTEND_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
+export const FRONTEND_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
 export const ALLOW_HEADER = FRONTEND_METHODS.join(', ');
 
 export interface RouteTable {

@@ -4,8 +4,8 @@
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { exportConfig, startCaddy, startNginx } from './helpers/edge-servers.js';
-import { freePort, startProxy, tempDir } from './helpers/index.js';
+import { startFronts } from './helpers/edge-servers.js';
+import { tempDir } from './helpers/index.js';
 import { type Answer, send, startRecorder } from './helpers/recorder.js';
 
 const FILES: Readonly<Record<string, string>> = {
@@ -59,13 +59,10 @@ const django = await startRecorder(t, 'django');
 const reflex = await startRecorder(t, 'reflex');
 const settings = ['--django-url', django.url, '--reflex-backend-url', reflex.url, '--frontend-dir', build];
 
-const nginxPort = await freePort();
-const nginx = await startNginx(t, await exportConfig('nginx', [...settings, '--port', String(nginxPort)], dir), nginxPort);
-const caddyPort = await freePort();
-const caddy = await startCaddy(t, await exportConfig('caddy', [...settings, '--port', String(caddyPort)], dir), caddyPort);
-const proxy = await startProxy(t, settings);
+// HAProxy serves no files: export haproxy refuses --frontend-dir (test/export-cli.test.ts).
+const fronts = await startFronts(t, settings, ['nginx', 'caddy']);
 
-for (const [name, port] of Object.entries({ proxy: proxy.port, nginx: nginx.port, caddy: caddy.port })) {
+for (const { name, port } of fronts) {
   t.test(`${name}: the build directory is served in reflex-django's lookup order`, async (t) => {
     for (const row of ROWS) {
       const answer = await send(port, row.target, { method: row.method, upgrade: row.upgrade });

@@ -2,8 +2,7 @@
 // the proxy's origin, and the HMR socket (docs/routing.md §1 row 2) connects through it with Vite's
 // token and `vite-hmr` subprotocol — or comes back as Vite's own HTTP refusal.
 import t from 'tap';
-import WebSocket from 'ws';
-import { freePort, request, startProxy, startVite, viteHmrToken } from './helpers/index.js';
+import { freePort, request, startProxy, startVite, viteHmr, viteHmrToken } from './helpers/index.js';
 
 const vite = await startVite(t);
 const unused = `http://127.0.0.1:${await freePort()}`;
@@ -30,34 +29,13 @@ t.test('the page and its modules load through the proxy', async (t) => {
   if (dep) t.equal((await request(`${proxy.url}${dep}`)).status, 200, 'the pre-bundled dependency loads too');
 });
 
-type Outcome = { opened: true; protocol: string; first: string } | { opened: false; status: number };
-
-/** The HMR handshake through the proxy: the first message when it opens, the HTTP status when not. */
-function hmr(token: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/?token=${encodeURIComponent(token)}`, ['vite-hmr'], {
-      origin: proxyOrigin,
-    });
-    ws.once('message', (data: Buffer) => {
-      resolve({ opened: true, protocol: ws.protocol, first: data.toString() });
-      ws.close();
-    });
-    ws.once('unexpected-response', (req, res) => {
-      req.destroy();
-      resolve({ opened: false, status: res.statusCode ?? 0 });
-    });
-    ws.once('close', (code) => reject(new Error(`closed (${code}) without a message`)));
-    ws.once('error', reject);
-  });
-}
-
 t.test('the HMR socket connects through the proxy', async (t) => {
   const token = await viteHmrToken(proxy.url);
-  const outcome = await hmr(token);
+  const outcome = await viteHmr(proxyOrigin, token);
   t.same(outcome, { opened: true, protocol: 'vite-hmr', first: '{"type":"connected"}' });
 });
 
 t.test("a wrong token gets Vite's own refusal as an HTTP error, not an open socket", async (t) => {
-  const outcome = await hmr('not-the-token');
+  const outcome = await viteHmr(proxyOrigin, 'not-the-token');
   t.same(outcome, { opened: false, status: 400 });
 });

@@ -19,7 +19,7 @@ const SUMMARIES = [
   { name: 'routes', summary: 'print the routing table, or where paths go' },
   { name: 'doctor', summary: 'read the settings for what breaks one-origin sessions' },
   { name: 'verify', summary: 'prove same-origin sessions work through a running proxy' },
-  { name: 'export', summary: 'write the routing table as an nginx or Caddy configuration' },
+  { name: 'export', summary: 'write the routing table for nginx, Caddy, HAProxy or Kubernetes' },
 ];
 
 export async function run(argv: readonly string[], context: CliContext): Promise<number> {

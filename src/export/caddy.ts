@@ -102,7 +102,7 @@ export function renderCaddy(plan: ExportPlan): string {
   site.push(...block('handle', [`header Allow "${ALLOW_HEADER}"`, 'respond 405']));
 
   return [
-    ...headerLines(plan, 'Caddy').map((line) => (line === '' ? '#' : `# ${line}`)),
+    ...headerLines(plan).map((line) => (line === '' ? '#' : `# ${line}`)),
     '#',
     '# A whole Caddyfile: caddy run --config FILE --adapter caddyfile',
     '',

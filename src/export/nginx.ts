@@ -189,7 +189,7 @@ export function renderNginx(plan: ExportPlan): string {
     ...named,
   ];
   return [
-    ...headerLines(plan, 'nginx').map((line) => (line === '' ? '#' : `# ${line}`)),
+    ...headerLines(plan).map((line) => (line === '' ? '#' : `# ${line}`)),
     '#',
     "# Goes inside nginx's http { } block, e.g. as /etc/nginx/conf.d/reflex-django.conf.",
     '',

@@ -1,10 +1,10 @@
-// What an exported nginx or Caddy configuration must do, computed once from the resolved config
-// and — for every prefix — asked of router.ts itself, so the exported routing cannot drift from
-// the contract the proxy follows. The renderers only spell the plan in their server's language.
+// What an exported configuration must do, computed once from the resolved config and — for every
+// prefix — asked of router.ts itself, so the exported routing cannot drift from the contract the
+// proxy follows. The renderers only spell the plan in their engine's language.
 import { missingUpstreamFlags, type ResolvedConfig, type SourcedPrefix } from '../config/resolve.js';
 import { RdpError, statusFor } from '../errors.js';
 import { type Decision, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
-import { type Difference, differencesFor, type ExportServer } from './differences.js';
+import { type Difference, differencesFor, ENGINE_NAMES, type ExportServer } from './differences.js';
 
 /** Where a request ends: an upstream, the build directory, or a status the server answers itself. */
 export type Target = 'reflex' | 'django' | 'frontend' | 'static' | 404 | 405;
@@ -24,22 +24,8 @@ interface PrefixRule {
   readonly behavior: Behavior;
 }
 
-export interface UpstreamAddress {
-  readonly origin: string;
-  /** host:port, the port always written out. */
-  readonly hostPort: string;
-}
-
-export interface ExportPlan {
-  readonly server: ExportServer;
-  /** Comment lines (without the comment sign) saying what produced the file. */
-  readonly provenance: readonly string[];
-  readonly listen: { readonly host: string; readonly port: number };
-  readonly upstreams: {
-    readonly django: UpstreamAddress;
-    readonly reflex: UpstreamAddress;
-    readonly frontend: UpstreamAddress | undefined;
-  };
+/** The routing alone, for every engine: which prefix answers what, the deepest one deciding. */
+export interface RoutingPlan {
   readonly frontendDir: string | undefined;
   readonly reflexPrefixes: readonly SourcedPrefix[];
   readonly djangoPrefixes: readonly SourcedPrefix[];
@@ -49,9 +35,33 @@ export interface ExportPlan {
   readonly fallback: Behavior;
   /** Prefixes left out, with why. */
   readonly skipped: readonly string[];
+}
+
+export interface UpstreamAddress {
+  readonly origin: string;
+  /** host:port, the port always written out. */
+  readonly hostPort: string;
+}
+
+/** A file an engine runs in front of the upstreams' addresses. */
+export interface ExportPlan extends RoutingPlan {
+  readonly server: ExportServer;
+  /** Comment lines (without the comment sign) saying what produced the file. */
+  readonly provenance: readonly string[];
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly upstreams: {
+    readonly django: UpstreamAddress;
+    readonly reflex: UpstreamAddress;
+    readonly frontend: UpstreamAddress | undefined;
+  };
   readonly trustProxy: boolean;
+  readonly holdTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   readonly differences: readonly Difference[];
 }
+
+/** Whether the engine can serve --frontend-dir itself; HAProxy has no file server. */
+const SERVES_FILES: Readonly<Record<ExportServer, boolean>> = { nginx: true, caddy: true, haproxy: false };
 
 function targetOf(decision: Decision, table: RouteTable): Target {
   if (decision.kind === 'forward') return decision.upstream === 'frontend' && table.frontendIsDirectory ? 'static' : decision.upstream;
@@ -89,11 +99,7 @@ function requireUpstreams(config: ResolvedConfig): ExportPlan['upstreams'] {
   };
 }
 
-export function planExport(config: ResolvedConfig, server: ExportServer, provenance: readonly string[]): ExportPlan {
-  const upstreams = requireUpstreams(config);
-  if (config.port === 0) {
-    throw new RdpError('RDP_ERR_INVALID_OPTION', '--port: 0 is not valid for export; give the port the exported server listens on, such as 8000');
-  }
+export function planRouting(config: ResolvedConfig): RoutingPlan {
   const table = config.routeTable;
   const listed = [...new Set([...table.reflexPrefixes, ...(table.djangoWsPrefix === undefined ? [] : [table.djangoWsPrefix]), ...table.djangoPrefixes])];
   const skipped: string[] = [];
@@ -104,10 +110,6 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
     else prefixRules.push({ prefix, behavior: behaviorAt(prefix, table) });
   }
   return {
-    server,
-    provenance,
-    listen: { host: config.host, port: config.port },
-    upstreams,
     frontendDir: config.frontendDir,
     reflexPrefixes: config.reservedPrefixes,
     djangoPrefixes: config.djangoPrefixes,
@@ -116,32 +118,75 @@ export function planExport(config: ResolvedConfig, server: ExportServer, provena
     // '/' is under no prefix: normalizePrefix refuses '/' itself.
     fallback: behaviorAt('/', table),
     skipped,
+  };
+}
+
+export function planExport(config: ResolvedConfig, server: ExportServer, provenance: readonly string[]): ExportPlan {
+  const upstreams = requireUpstreams(config);
+  if (config.port === 0) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', '--port: 0 is not valid for export; give the port the exported server listens on, such as 8000');
+  }
+  if (config.frontendDir !== undefined && !SERVES_FILES[server]) {
+    throw new RdpError(
+      'RDP_ERR_INVALID_OPTION',
+      `--frontend-dir: ${server} does not serve files; serve the build with a web server and give its address as --reflex-frontend-url, or export nginx or caddy`,
+    );
+  }
+  return {
+    ...planRouting(config),
+    server,
+    provenance,
+    listen: { host: config.host, port: config.port },
+    upstreams,
     trustProxy: config.trustProxy,
+    holdTimeoutMs: config.holdTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
     differences: differencesFor(server),
   };
 }
 
-/** The comment block both renderers start with: provenance, the table in force, the differences. */
-export function headerLines(plan: ExportPlan, serverName: string): string[] {
+/** What each upstream is called in the comments: its address, or the Service that stands for it. */
+export interface UpstreamNames {
+  readonly reflex: string;
+  readonly django: string;
+  readonly frontend: string;
+}
+
+/** The routing table in force, as comment lines: the contract's rows with the prefixes of each. */
+export function routingLines(plan: RoutingPlan, names: UpstreamNames): string[] {
   const list = (entries: readonly SourcedPrefix[]): string => entries.map((entry) => `${entry.prefix} (${entry.source})`).join(', ');
-  const frontend = plan.frontendDir === undefined ? `frontend dev server ${plan.upstreams.frontend!.origin}` : `files in ${plan.frontendDir}`;
+  return [
+    "Routing, as reflex-django's django_outer mode routes (first matching row wins; prefixes are",
+    'segment-bounded and case-sensitive, matched on the percent-decoded path):',
+    `  1. reserved Reflex prefixes -> ${names.reflex} (HTTP and WebSocket, streamed):`,
+    `     ${list(plan.reflexPrefixes)}`,
+    plan.djangoWsPrefix === undefined
+      ? `  2. other WebSocket upgrades -> ${plan.frontendDir === undefined ? `${names.frontend} (HMR)` : '404 (a build directory has no HMR socket)'}`
+      : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${plan.frontendDir === undefined ? `${names.frontend} (HMR)` : '404'}`,
+    `  3. Django prefixes -> ${names.django}: ${list(plan.djangoPrefixes)}`,
+    `  4. anything else, GET/HEAD/OPTIONS -> ${names.frontend}`,
+    '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
+    ...plan.skipped.map((line) => `  left out: ${line}`),
+  ];
+}
+
+/** Every difference an engine has, as comment lines under one heading. */
+export function differenceLines(engineName: string, differences: readonly Difference[]): string[] {
+  return [`Where ${engineName} differs from reflex-django-proxy (docs/export.md):`, ...differences.map((difference) => `  - ${difference.text}`)];
+}
+
+/** The comment block the file renderers start with: provenance, the table in force, the differences. */
+export function headerLines(plan: ExportPlan): string[] {
   return [
     ...plan.provenance,
     '',
-    "Routing, as reflex-django's django_outer mode routes (first matching row wins; prefixes are",
-    'segment-bounded and case-sensitive, matched on the percent-decoded path):',
-    `  1. reserved Reflex prefixes -> Reflex backend ${plan.upstreams.reflex.origin} (HTTP and WebSocket, streamed):`,
-    `     ${list(plan.reflexPrefixes)}`,
-    plan.djangoWsPrefix === undefined
-      ? `  2. other WebSocket upgrades -> ${plan.frontendDir === undefined ? 'the frontend dev server (HMR)' : '404 (a build directory has no HMR socket)'}`
-      : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${plan.frontendDir === undefined ? 'the frontend dev server (HMR)' : '404'}`,
-    `  3. Django prefixes -> Django ${plan.upstreams.django.origin}: ${list(plan.djangoPrefixes)}`,
-    `  4. anything else, GET/HEAD/OPTIONS -> ${frontend}`,
-    '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
-    ...plan.skipped.map((line) => `  left out: ${line}`),
+    ...routingLines(plan, {
+      reflex: `Reflex backend ${plan.upstreams.reflex.origin}`,
+      django: `Django ${plan.upstreams.django.origin}`,
+      frontend: plan.frontendDir === undefined ? `frontend dev server ${plan.upstreams.frontend!.origin}` : `files in ${plan.frontendDir}`,
+    }),
     'Host is passed on unchanged; X-Forwarded-For, -Proto, -Host and -Port are set.',
     '',
-    `Where ${serverName} differs from reflex-django-proxy (its docs/export.md):`,
-    ...plan.differences.map((difference) => `  - ${difference.text}`),
+    ...differenceLines(ENGINE_NAMES[plan.server], plan.differences),
   ];
 }

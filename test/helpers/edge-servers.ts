@@ -1,43 +1,43 @@
-// Real nginx and Caddy (Debian packages) run with a file written by `export`, each as a child in
-// its own process group with its own temp prefix, on a free loopback port, stopped by process
-// group at teardown.
+// Real nginx, Caddy and HAProxy (Debian packages) run with a file written by `export`, each as a
+// child in its own process group with its own temp prefix, on a free loopback port, stopped by
+// process group at teardown.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { run } from '../../src/cli/main.js';
-import { spawnManaged, startAndWait, stopOnTeardown, tempDir, waitForHttp, type ManagedProcess, type TeardownHost } from './process.js';
+import type { ExportServer } from '../../src/export/differences.js';
+import { runInProcess } from './cli.js';
+import { freePort, spawnManaged, startAndWait, stopOnTeardown, tempDir, waitForHttp, type ManagedProcess, type TeardownHost } from './process.js';
+import { startProxy } from './proxy.js';
 
 export const NGINX = '/usr/sbin/nginx';
 export const CADDY = '/usr/bin/caddy';
+export const HAPROXY = '/usr/sbin/haproxy';
+
+/** Every engine `export` writes a file for, in the order the tests report them. */
+export const EXPORT_SERVERS: readonly ExportServer[] = ['nginx', 'caddy', 'haproxy'];
 
 export interface EdgeServer {
-  readonly name: 'nginx' | 'caddy';
+  readonly name: ExportServer;
   readonly port: number;
   readonly process: ManagedProcess;
   /** The exported configuration it runs. */
   readonly config: string;
 }
 
-function collector(): Writable & { text(): string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(Buffer.from(chunk));
-      callback();
-    },
-  });
-  return Object.assign(stream, { text: () => Buffer.concat(chunks).toString('utf8') });
-}
+const FILE_NAMES: Readonly<Record<ExportServer, string>> = { nginx: 'rdp.conf', caddy: 'Caddyfile', haproxy: 'haproxy.cfg' };
 
 /** `reflex-django-proxy export SERVER ARGS --out FILE`, in-process, as the CLI runs it. */
-export async function exportConfig(server: 'nginx' | 'caddy', args: readonly string[], dir: string, env: Record<string, string> = {}): Promise<string> {
-  const file = join(dir, server === 'nginx' ? 'rdp.conf' : 'Caddyfile');
-  const stdout = collector();
-  const stderr = collector();
-  const code = await run(['export', server, ...args, '--out', file], { env: { PATH: process.env.PATH, ...env }, cwd: dir, stdout, stderr });
-  if (code !== 0) throw new Error(`export ${server} exited ${code}: ${stderr.text()}`);
+export async function exportConfig(server: ExportServer, args: readonly string[], dir: string, env: Record<string, string> = {}): Promise<string> {
+  const file = join(dir, FILE_NAMES[server]);
+  const result = await runInProcess(['export', server, ...args, '--out', file], env, dir);
+  if (result.code !== 0) throw new Error(`export ${server} exited ${result.code}: ${result.stderr}`);
   return file;
+}
+
+async function serve(t: TeardownHost, name: ExportServer, proc: ManagedProcess, port: number, config: string): Promise<EdgeServer> {
+  stopOnTeardown(t, proc);
+  await startAndWait(proc, () => waitForHttp(`http://127.0.0.1:${port}/`, 10_000, { process: proc }));
+  return { name, port, process: proc, config };
 }
 
 /**
@@ -47,10 +47,7 @@ export async function exportConfig(server: 'nginx' | 'caddy', args: readonly str
 export async function startNginx(t: TeardownHost, exported: string, port: number): Promise<EdgeServer> {
   const dir = await tempDir(t, 'rdp-nginx-');
   const conf = await writeNginxMain(dir, exported);
-  const proc = spawnManaged('nginx', NGINX, ['-p', dir, '-c', conf, '-e', 'stderr'], { cwd: dir });
-  stopOnTeardown(t, proc);
-  await startAndWait(proc, () => waitForHttp(`http://127.0.0.1:${port}/`, 10_000, { process: proc }));
-  return { name: 'nginx', port, process: proc, config: exported };
+  return serve(t, 'nginx', spawnManaged('nginx', NGINX, ['-p', dir, '-c', conf, '-e', 'stderr'], { cwd: dir }), port, exported);
 }
 
 /** The main nginx.conf around an exported file, in `dir`; returns its path. */
@@ -90,8 +87,34 @@ export async function startCaddy(t: TeardownHost, exported: string, port: number
   adapted.admin = { disabled: true, config: { persist: false } };
   const json = join(dir, 'caddy.json');
   await writeFile(json, JSON.stringify(adapted));
-  const proc = spawnManaged('caddy', CADDY, ['run', '--config', json], { cwd: dir, env });
-  stopOnTeardown(t, proc);
-  await startAndWait(proc, () => waitForHttp(`http://127.0.0.1:${port}/`, 10_000, { process: proc }));
-  return { name: 'caddy', port, process: proc, config: exported };
+  return serve(t, 'caddy', spawnManaged('caddy', CADDY, ['run', '--config', json], { cwd: dir, env }), port, exported);
+}
+
+/** HAProxy running the exported haproxy.cfg as it is, in the foreground (-db). */
+export async function startHaproxy(t: TeardownHost, exported: string, port: number): Promise<EdgeServer> {
+  const dir = await tempDir(t, 'rdp-haproxy-');
+  return serve(t, 'haproxy', spawnManaged('haproxy', HAPROXY, ['-db', '-f', exported], { cwd: dir }), port, exported);
+}
+
+const STARTERS: Readonly<Record<ExportServer, typeof startNginx>> = { nginx: startNginx, caddy: startCaddy, haproxy: startHaproxy };
+
+/** `server` running what `export server SETTINGS --port P` writes, on a free port P. */
+export async function startExported(t: TeardownHost, server: ExportServer, settings: readonly string[], dir: string): Promise<EdgeServer> {
+  const port = await freePort();
+  return STARTERS[server](t, await exportConfig(server, [...settings, '--port', String(port)], dir), port);
+}
+
+export type Front = 'proxy' | ExportServer;
+
+export interface RunningFront {
+  readonly name: Front;
+  readonly port: number;
+}
+
+/** The proxy and each engine (all by default), every one with the same settings. */
+export async function startFronts(t: TeardownHost, settings: readonly string[], servers: readonly ExportServer[] = EXPORT_SERVERS): Promise<RunningFront[]> {
+  const dir = await tempDir(t, 'rdp-fronts-');
+  const fronts: RunningFront[] = [{ name: 'proxy', port: (await startProxy(t, settings)).port }];
+  for (const server of servers) fronts.push({ name: server, port: (await startExported(t, server, settings, dir)).port });
+  return fronts;
 }

@@ -1,8 +1,10 @@
 // A recording upstream: a tiny HTTP + WebSocket-handshake server that answers every request with
 // its own name and the request target exactly as it arrived, so a test can tell which upstream a
-// front server (the proxy, nginx, Caddy) sent a request to and what it forwarded.
+// front server (the proxy, nginx, Caddy, HAProxy) sent a request to and what it forwarded. It also
+// counts body bytes as they arrive and can hold a response open, so a test can tell a front that
+// streams from one that buffers.
 import { createHash } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TeardownHost } from './process.js';
@@ -16,6 +18,10 @@ export interface Recorder {
   readonly name: string;
   readonly url: string;
   readonly port: number;
+  /** Request body bytes received so far, over every request, counted as they arrive. */
+  received(): number;
+  /** Ends the responses held open (targets with rdp-hold=1), which sent only their first line. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -30,18 +36,23 @@ function encodeTarget(target: string): string {
   return Buffer.from(target, 'latin1').toString('base64');
 }
 
-export async function startRecorder(t: TeardownHost, name: string): Promise<Recorder> {
+export async function startRecorder(t: TeardownHost, name: string, options: { port?: number } = {}): Promise<Recorder> {
   const sockets = new Set<Socket | Duplex>();
+  const held = new Set<ServerResponse>();
+  let received = 0;
   const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let bodyBytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bodyBytes += chunk.length;
+      received += chunk.length;
+    });
     req.on('end', () => {
       const record: RecordedRequest & { bodyBytes: number } = {
         upstream: name,
         method: req.method ?? '',
         target: req.url ?? '',
         headers: req.headers,
-        bodyBytes: Buffer.concat(chunks).length,
+        bodyBytes,
       };
       const headers: Record<string, string> = {
         [UPSTREAM_HEADER]: name,
@@ -52,6 +63,11 @@ export async function startRecorder(t: TeardownHost, name: string): Promise<Reco
       if (record.target.includes('rdp-location=1')) {
         headers.location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/elsewhere`;
         res.writeHead(302, headers).end(JSON.stringify(record));
+        return;
+      }
+      if (record.target.includes('rdp-hold=1')) {
+        res.writeHead(200, { ...headers, 'content-type': 'text/plain' }).write('first\n');
+        held.add(res);
         return;
       }
       res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : JSON.stringify(record));
@@ -67,7 +83,8 @@ export async function startRecorder(t: TeardownHost, name: string): Promise<Reco
     socket.on('close', () => sockets.delete(socket));
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      // Named, so a test tells "this upstream refused it" from "the front refused it".
+      socket.end(`HTTP/1.1 400 Bad Request\r\n${UPSTREAM_HEADER}: ${name}\r\n${TARGET_HEADER}: ${encodeTarget(req.url ?? '')}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     const accept = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
@@ -80,15 +97,20 @@ export async function startRecorder(t: TeardownHost, name: string): Promise<Reco
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  const release = (): void => {
+    for (const res of held) res.end('last\n');
+    held.clear();
+  };
   const close = async (): Promise<void> => {
+    release();
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   t.teardown(close);
-  return { name, url: `http://127.0.0.1:${port}`, port, close };
+  return { name, url: `http://127.0.0.1:${port}`, port, received: () => received, release, close };
 }
 
 export interface Answer {
@@ -103,7 +125,10 @@ export interface Answer {
 
 export interface SendOptions {
   readonly method?: string;
-  readonly upgrade?: boolean;
+  /** A WebSocket handshake (true), or an upgrade to the protocol named. */
+  readonly upgrade?: boolean | string;
+  /** The handshake's Sec-WebSocket-Key, if not a valid one. */
+  readonly websocketKey?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string;
 }
@@ -115,12 +140,12 @@ export interface SendOptions {
  */
 export function send(port: number, target: string, options: SendOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { host: `127.0.0.1:${port}`, ...options.headers };
-  if (options.upgrade === true) {
+  if (options.upgrade !== undefined && options.upgrade !== false) {
     Object.assign(headers, {
       connection: 'Upgrade',
-      upgrade: 'websocket',
+      upgrade: options.upgrade === true ? 'websocket' : options.upgrade,
       'sec-websocket-version': '13',
-      'sec-websocket-key': Buffer.from('rdp-parity-key!!').toString('base64'),
+      'sec-websocket-key': options.websocketKey ?? Buffer.from('rdp-parity-key!!').toString('base64'),
     });
   }
   return new Promise((resolve, reject) => {

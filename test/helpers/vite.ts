@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { request } from './http.js';
 import { repoRoot, viteFrontendDir } from './paths.js';
 import {
@@ -65,4 +66,24 @@ export async function viteHmrToken(baseUrl: string, headers?: Record<string, str
     throw new Error(`no HMR token in /@vite/client (status ${res.status})`);
   }
   return token;
+}
+
+export type HmrOutcome = { opened: true; protocol: string; first: string } | { opened: false; status: number };
+
+/** Vite's HMR handshake at `baseUrl` (the dev server, or a front before it): the first message when it opens, the HTTP status when not. */
+export function viteHmr(baseUrl: string, token: string): Promise<HmrOutcome> {
+  const origin = baseUrl.replace(/\/$/, '');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/?token=${encodeURIComponent(token)}`, ['vite-hmr'], { origin });
+    ws.once('message', (data: Buffer) => {
+      resolve({ opened: true, protocol: ws.protocol, first: data.toString() });
+      ws.close();
+    });
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy();
+      resolve({ opened: false, status: res.statusCode ?? 0 });
+    });
+    ws.once('close', (code) => reject(new Error(`closed (${code}) without a message`)));
+    ws.once('error', reject);
+  });
 }
