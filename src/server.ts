@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
+import { defaultPublicUrl, missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { RdpError } from './errors.js';
 import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
@@ -17,6 +17,7 @@ import { createStaticHandler } from './proxy/static-dir.js';
 import { createUpgradeForwarder } from './proxy/upgrade.js';
 import { Upstream } from './proxy/upstream.js';
 import { RDP_NAMESPACE, type Upstream as UpstreamName } from './router.js';
+import { certificateFor } from './tls/certificate.js';
 import { statusEndpoints } from './status/endpoints.js';
 
 export interface ProxyServer {
@@ -108,13 +109,17 @@ async function listen(app: FastifyInstance, config: ResolvedConfig): Promise<Add
   return app.server.address() as AddressInfo;
 }
 
-/** `tls`: serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; undefined: plain HTTP/1.1. */
+/**
+ * `tls`: the certificate for HTTPS (HTTP/2 and HTTP/1.1). Without it, `config.https` gets the local
+ * CA's leaf or its --cert/--key pair here; with neither, plain HTTP/1.1.
+ */
 export async function createProxy(config: ResolvedConfig, logger: Logger, tls?: TlsMaterial): Promise<ProxyServer> {
+  const material = tls ?? (config.https === undefined ? undefined : await certificateFor(config.https, config.publicUrl ?? defaultPublicUrl(config.port, true), process.env));
   const openRelays = new OpenRelays();
   const parts = await requestPath(config, logger, openRelays);
   let listener: Listener | undefined;
   const app = Fastify({
-    serverFactory: (status) => (listener = nodeServer(config, { ...parts, status }, tls)).server,
+    serverFactory: (status) => (listener = nodeServer(config, { ...parts, status }, material)).server,
     clientErrorHandler: answerClientError(logger),
     loggerInstance: quieter(logger),
     logController: new LogController({ disableRequestLogging: true }),
