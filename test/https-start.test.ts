@@ -61,6 +61,18 @@ t.test('--cert/--key that cannot be used: exit 2, one line each, before anything
   }
 });
 
+t.test('a usable --cert/--key pair is served as given; one that does not name the public host is served with a warning', async (t) => {
+  const now = new Date();
+  const ca = await issueCa(now);
+  const leaf = await issueLeaf(ca, ['localhost', '127.0.0.1', '::1'], now);
+  const dir = t.testdir({ 'cert.pem': leaf.cert, 'key.pem': leaf.key });
+  const proxy = await startProxy(t, ['--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), '--public-url', 'https://app.example.test:8443', ...UPSTREAMS]);
+  t.match(proxy.url, /^https:/, '--cert and --key turn --https on');
+  const notice = await proxy.waitForLog((record) => record.msg === 'https with --cert');
+  t.match(notice.warnings, [/--cert .*cert\.pem does not name app\.example\.test .*browsers will refuse it on https:\/\/app\.example\.test:8443/]);
+  t.equal((await servedCertificate(proxy.port, ca.cert)).fingerprint256, new X509Certificate(leaf.cert).fingerprint256, 'the given certificate is served');
+});
+
 t.test('a second start reuses the CA and its leaf; a new public host gets a new leaf from the same CA', async (t) => {
   const tls = await localCaDir(t);
   const env = { XDG_CACHE_HOME: tls.xdgCacheHome };
