@@ -131,7 +131,7 @@ function splitList(raw: string): unknown[] {
   return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+export const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
 
 type Parser<K extends OptionKind> = (where: string, raw: unknown) => ParsedValues[K];

@@ -9,6 +9,7 @@ import type { ChildName } from '../supervisor.js';
 import type { ChildCommand } from './child-run.js';
 import { fillPlaceholders, splitCommandLine } from './command-line.js';
 import { choosePort } from './ports.js';
+import { viteHostEnv } from './vite-hosts.js';
 
 const CHILD_HOST = '127.0.0.1';
 
@@ -77,6 +78,7 @@ export async function planLaunch(config: ResolvedConfig, env: Environment): Prom
       python: project.python,
     };
     const childEnvironment = childEnv(env, publicUrl);
+    const reflexEnvironment = { ...childEnvironment, ...viteHostEnv(publicUrl, env) };
     const planned: PlannedChild[] = [];
     if (djangoPort !== undefined) {
       const [file, ...args] =
@@ -91,7 +93,7 @@ export async function planLaunch(config: ResolvedConfig, env: Environment): Prom
         config.reflexCmd === undefined
           ? [project.reflex!, 'run', ...ports, '--backend-port', String(backendPort), '--backend-host', CHILD_HOST]
           : splitCommandLine(fillPlaceholders(config.reflexCmd, placeholders, 'reflex-cmd'), 'reflex-cmd');
-      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env: childEnvironment } });
+      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env: reflexEnvironment } });
     }
     return planned;
   };
