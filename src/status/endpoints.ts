@@ -39,7 +39,8 @@ export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { 
   let hosts: ReadonlySet<string> | undefined;
   app.addHook('onRequest', (request, reply, done) => {
     hosts ??= allowedHosts({ port: boundPort(), listenHost: config.host, publicUrl: config.publicUrl });
-    const refusal = hostRefusal(request.headers.host, hosts);
+    // request.host: Host, or HTTP/2's :authority (Fastify's trustProxy is off: never X-Forwarded-Host).
+    const refusal = hostRefusal(request.host, hosts);
     if (refusal === undefined) done();
     else void replyWith(request, reply, 'RDP_ERR_STATUS_HOST', refusal);
   });

@@ -49,7 +49,7 @@ export function registerVerify(app: FastifyInstance, token: string, runner: Veri
       // Before the body is read: a refused request's credentials are never even parsed.
       onRequest: (request, reply, done) => {
         const given = request.headers[TOKEN_HEADER];
-        const refusal = actionRefusal(request.headers.origin, request.headers.host, Array.isArray(given) ? given[0] : given, token);
+        const refusal = actionRefusal(request.headers.origin, request.host, Array.isArray(given) ? given[0] : given, token);
         if (refusal === undefined) done();
         else void replyWith(request, reply, 'RDP_ERR_STATUS_ACTION', refusal);
       },
