@@ -15,13 +15,14 @@ import { resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as http from './benches/http.js';
 import * as latency from './benches/latency.js';
+import * as page from './benches/page.js';
 import * as upload from './benches/upload.js';
 import * as ws from './benches/ws.js';
 import { installCleanup, releaseWatchdog, stopAll } from './lib/procs.js';
 import { PROXY_BIN, ROOT } from './lib/services.js';
 import { formatNotes, formatTable, judge } from './lib/report.js';
 
-const BENCHES = { http, latency, ws, upload };
+const BENCHES = { http, latency, ws, upload, page };
 const MIB = 1024 * 1024;
 
 const HELP = `Usage: node bench/run.js [options]     (or: npm run bench -- [options])
@@ -29,13 +30,15 @@ const HELP = `Usage: node bench/run.js [options]     (or: npm run bench -- [opti
 Measures the proxy against a direct connection to the same upstream, back to back, and prints
 proxy/direct ratios (or added latency) with the product's targets.
 
-  --quick            shorter runs: 3 s HTTP/latency, 2 s WebSocket, 128 MiB upload, 1 round
+  --quick            shorter runs: 3 s HTTP/latency, 2 s WebSocket, 128 MiB upload, 7 page loads, 1 round
                      (default: 10 s HTTP/latency, 8 s WebSocket per side per round, 1 GiB upload)
-  --only LIST        comma-separated subset of: http, latency, ws, upload (default: all)
+  --only LIST        comma-separated subset of: http, latency, ws, upload, page (default: all)
   --rounds N         measurements per side, alternating direct/proxy order (default 2, --quick 1)
   --json             print one JSON document on stdout instead of the table (progress on stderr)
   --log-level LEVEL  the proxy's --log-level (default info: one access-log line per request,
                      as in production; the pipe is drained by this script)
+  --dashboard        keep one dashboard open on the proxy during the HTTP benchmark (a client of
+                     /__rdp/events reading everything it streams), to measure what watching costs
   --cpu-prof DIR     run the proxy under node --cpu-prof, writing .cpuprofile files into DIR
                      (summarise one with: node bench/profile-summary.js FILE)
   --proxy-bin PATH   the proxy's CLI script (default bin/reflex-django-proxy.js), e.g. a copy of
@@ -49,7 +52,7 @@ The HTTP benchmark needs wrk: apt-get install wrk (or set WRK=/path/to/wrk). Wit
 benchmark is reported as SKIP and the others still run.`;
 
 function parseArgs(argv) {
-  const opts = { proxyBin: undefined, waitQuiet: 0, quick: false, only: Object.keys(BENCHES), json: false, rounds: undefined, logLevel: 'info', cpuProf: undefined, strict: false };
+  const opts = { proxyBin: undefined, waitQuiet: 0, quick: false, only: Object.keys(BENCHES), json: false, rounds: undefined, logLevel: 'info', cpuProf: undefined, strict: false, dashboard: false };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
     const value = () => {
@@ -61,6 +64,7 @@ function parseArgs(argv) {
       case '--quick': opts.quick = true; break;
       case '--json': opts.json = true; break;
       case '--strict': opts.strict = true; break;
+      case '--dashboard': opts.dashboard = true; break;
       case '--only': {
         opts.only = value().split(',').map((s) => s.trim()).filter(Boolean);
         const unknown = opts.only.filter((name) => !(name in BENCHES));
@@ -96,6 +100,7 @@ function settings(opts) {
     latency: { rate: 1000, duration: q ? 3 : 10, warmup: q ? 1 : 2, slice: 1, connections: 32 },
     ws: { connections: [1, 50], duration: q ? 2 : 8, warmup: q ? 0.5 : 1, slice: q ? 0.5 : 1, size: 64 },
     upload: { bytes: q ? 128 * MIB : 1024 * MIB, warmupBytes: q ? 16 * MIB : 64 * MIB, mode: 'length' },
+    page: { loads: q ? 7 : 11 },
     proxyNodeArgs: (name) => (opts.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=proxy-${name}-${Date.now()}.cpuprofile`]),
   };
 }
@@ -135,6 +140,7 @@ async function main() {
     quick: config.quick,
     rounds: config.rounds,
     proxyLogLevel: config.logLevel,
+    dashboardOpen: config.dashboard,
     waitQuietSeconds: config.waitQuiet,
     proxyBin: config.proxyBin ?? PROXY_BIN,
     command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),

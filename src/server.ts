@@ -6,19 +6,23 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
+import { defaultPublicUrl, missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { RdpError } from './errors.js';
 import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
 import { type LiveConfig, liveConfig } from './proxy/live-config.js';
 import { OpenRelays } from './proxy/open-relays.js';
+import { RouteLabels } from './proxy/route-label.js';
 import { answerClientError, createRequestHandlers, type HandlerParts } from './proxy/request-handlers.js';
+import { createSecureProxyServer, type TlsMaterial } from './proxy/secure-server.js';
 import { SocketBypassWatch } from './proxy/socket-bypass.js';
 import { createStaticHandler } from './proxy/static-dir.js';
 import { createUpgradeForwarder } from './proxy/upgrade.js';
 import { Upstream } from './proxy/upstream.js';
 import { RDP_NAMESPACE, type Upstream as UpstreamName } from './router.js';
+import { certificateFor } from './tls/certificate.js';
 import { statusEndpoints } from './status/endpoints.js';
+import type { VerifyRunner } from './status/verify-route.js';
 
 export interface ProxyServer {
   readonly server: Server;
@@ -54,31 +58,51 @@ interface ReflexWatch {
 async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: OpenRelays, reflex: ReflexWatch): Promise<Omit<HandlerParts, 'status'>> {
   const upstreams = requireUpstreams(config);
   const accessLog = new AccessLog(logger.child({ component: 'access' }));
-  const forwarding = { trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, accessLog, logger: logger.child({ component: 'proxy' }) };
+  const routeTable = () => reflex.live.current().routeTable;
+  const routeLabels = config.routeHeader ? new RouteLabels(routeTable) : undefined;
+  const forwarding = { trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, accessLog, logger: logger.child({ component: 'proxy' }), routeLabels };
   return {
     config,
-    routeTable: () => reflex.live.current().routeTable,
+    routeTable,
     socketWatch: reflex.bypass,
     upstreams,
     accessLog,
+    routeLabels,
     forwardHttp: createHttpForwarder(forwarding),
     forwardUpgrade: createUpgradeForwarder({ ...forwarding, openRelays }),
-    serveStatic: config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog),
+    serveStatic: config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog, routeLabels),
   };
 }
 
-function nodeServer(config: ResolvedConfig, parts: HandlerParts): Server {
+/** The listening server and how a stop closes its connections: plain HTTP/1.1, or --https's TLS. */
+interface Listener {
+  readonly server: Server;
+  closeIdle(): void;
+  closeAll(): void;
+}
+
+function plainServer(config: ResolvedConfig, connectionsCheckingIntervalMs: number): Listener {
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,
     // Uploads of gigabytes: no whole-request deadline, only the headers one.
     requestTimeout: 0,
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
+    connectionsCheckingInterval: connectionsCheckingIntervalMs,
   });
+  return { server, closeIdle: () => server.closeIdleConnections(), closeAll: () => server.closeAllConnections() };
+}
+
+function nodeServer(config: ResolvedConfig, parts: HandlerParts, tls: TlsMaterial | undefined): Listener {
+  const connectionsCheckingIntervalMs = Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4)));
+  const listener =
+    tls === undefined
+      ? plainServer(config, connectionsCheckingIntervalMs)
+      : createSecureProxyServer(tls, { headersTimeoutMs: config.headersTimeoutMs, connectionsCheckingIntervalMs });
+  const { server } = listener;
   const handlers = createRequestHandlers(parts);
   server.on('request', handlers.request);
   server.on('upgrade', handlers.upgrade);
   server.on('connect', handlers.connect);
-  return server;
+  return listener;
 }
 
 /** Fastify's own info lines ("Server listening at …") repeat the CLI's: its warnings and errors only. */
@@ -100,22 +124,36 @@ async function listen(app: FastifyInstance, config: ResolvedConfig): Promise<Add
   return app.server.address() as AddressInfo;
 }
 
-export async function createProxy(config: ResolvedConfig, logger: Logger): Promise<ProxyServer> {
+export interface ProxyOptions {
+  /** Runs verify for the dashboard's button (verify/ sits above this module, so it is handed in). */
+  readonly verify?: VerifyRunner;
+  /**
+   * The certificate for HTTPS (HTTP/2 and HTTP/1.1). Without it, `config.https` gets the local CA's
+   * leaf or its --cert/--key pair here; with neither, plain HTTP/1.1.
+   */
+  readonly tls?: TlsMaterial;
+}
+
+export async function createProxy(config: ResolvedConfig, logger: Logger, options: ProxyOptions = {}): Promise<ProxyServer> {
+  const material = options.tls ?? (config.https === undefined ? undefined : await certificateFor(config.https, config.publicUrl ?? defaultPublicUrl(config.port, true), process.env));
   // Loaded here, not with this module: a CLI run that fails before serving (a bad flag, no
   // manage.py) or never serves (routes, export) does not wait for Fastify to load.
   const { default: Fastify, LogController } = await import('fastify');
   const openRelays = new OpenRelays();
+  let listener: Listener | undefined;
+  const boundPort = (): number => (listener!.server.address() as AddressInfo).port;
+  // Known once the server listens (--port 0 picks the port).
+  const publicUrl = (): string => config.publicUrl ?? defaultPublicUrl(boundPort(), material !== undefined);
   // The reserved prefixes follow the Reflex app's env.json while the proxy runs.
   const live = liveConfig(config, logger);
-  let boundPort: number | undefined;
   const bypass = new SocketBypassWatch({
     config: live.current,
-    publicUrl: () => config.publicUrl ?? (boundPort === undefined ? undefined : `http://localhost:${boundPort}`),
+    publicUrl: () => (listener?.server.listening === true ? publicUrl() : config.publicUrl),
     logger: logger.child({ component: 'reflex' }),
   });
   const parts = await requestPath(config, logger, openRelays, { live, bypass });
   const app = Fastify({
-    serverFactory: (status) => nodeServer(config, { ...parts, status }),
+    serverFactory: (status) => (listener = nodeServer(config, { ...parts, status }, material)).server,
     clientErrorHandler: answerClientError(logger),
     loggerInstance: quieter(logger),
     logController: new LogController({ disableRequestLogging: true }),
@@ -126,6 +164,9 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     upstreams: parts.upstreams,
     accessLog: parts.accessLog,
     socketBypass: () => bypass.notice(),
+    boundPort,
+    publicUrl,
+    verify: options.verify,
   });
   await app.ready();
 
@@ -134,15 +175,16 @@ export async function createProxy(config: ResolvedConfig, logger: Logger): Promi
     upstreams: parts.upstreams,
     async listen() {
       const address = await listen(app, config);
-      boundPort = address.port;
       for (const upstream of parts.upstreams.values()) void upstream.probe();
       return address;
     },
     async close() {
-      // Fastify stops accepting and closes idle connections; relays hear "going away" meanwhile.
+      // Fastify stops accepting; idle connections close (HTTP/2 ones get GOAWAY); relays hear
+      // "going away" meanwhile.
       const closed = app.close();
+      listener!.closeIdle();
       const relaysClosed = openRelays.closeAll();
-      const grace = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      const grace = setTimeout(() => listener!.closeAll(), CLOSE_GRACE_MS);
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of parts.upstreams.values()) upstream.close();

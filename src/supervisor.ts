@@ -3,10 +3,10 @@
 // TERM then KILL. It only reports into the upstreams' state; it never routes.
 import type { Logger } from 'pino';
 import { RdpError } from './errors.js';
-import { type ChildCommand, type ChildRun, launch } from './supervisor/child-run.js';
+import { type ChildCommand, type ChildExit, type ChildRun, launch } from './supervisor/child-run.js';
 import { RestartPolicy, RESTART_POLICY } from './supervisor/restart-policy.js';
 import type { Watchdog } from './supervisor/watchdog.js';
-import type { Upstream, UpstreamState } from './proxy/upstream.js';
+import type { ProcessReport, Upstream, UpstreamState } from './proxy/upstream.js';
 
 export type ChildName = 'django' | 'reflex';
 type ChildState = 'starting' | 'up' | 'restarting' | 'failed' | 'stopped';
@@ -50,6 +50,10 @@ const UPSTREAM_STATE: Readonly<Record<ChildState, UpstreamState>> = {
   stopped: 'down',
 };
 
+function exitText(exit: ChildExit): string {
+  return exit.signal === undefined ? `exit code ${exit.exitCode}` : exit.signal;
+}
+
 class SupervisedChild {
   state: ChildState = 'starting';
   since = Date.now();
@@ -60,12 +64,33 @@ class SupervisedChild {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
 
+  private lastExit: ProcessReport['lastExit'];
+
   constructor(
     readonly spec: ChildSpec,
     private readonly options: SupervisorOptions,
   ) {
-    const logTail = (): readonly string[] => this.lines.slice(-LOG_TAIL_LINES);
-    for (const { upstream } of spec.serves) upstream.reportProcess({ state: 'starting', logTail });
+    // One live report per child, read by the error page and /__rdp/ whenever they ask.
+    const child = this;
+    const report: ProcessReport = {
+      get state() {
+        return UPSTREAM_STATE[child.state];
+      },
+      get givenUp() {
+        return child.state === 'failed';
+      },
+      get pid() {
+        return child.run?.pid;
+      },
+      get restarts() {
+        return child.restarts;
+      },
+      get lastExit() {
+        return child.lastExit;
+      },
+      logTail: (lines = LOG_TAIL_LINES) => this.lines.slice(-lines),
+    };
+    for (const { upstream } of spec.serves) upstream.reportProcess(report);
   }
 
   get lastLine(): string {
@@ -75,8 +100,6 @@ class SupervisedChild {
   private setState(state: ChildState): void {
     this.state = state;
     this.since = Date.now();
-    const logTail = (): readonly string[] => this.lines.slice(-LOG_TAIL_LINES);
-    for (const { upstream } of this.spec.serves) upstream.reportProcess({ state: UPSTREAM_STATE[state], logTail });
   }
 
   private onLine = (stream: 'stdout' | 'stderr', line: string): void => {
@@ -94,6 +117,7 @@ class SupervisedChild {
     let exited = false;
     void run.exited.then((exit) => {
       exited = true;
+      this.lastExit = { at: Date.now(), how: exitText(exit) };
       this.options.watchdog.release(run.pid);
       // Exits before readiness are startRun's to report; this is a crash of a running child.
       if (!this.stopping && this.state === 'up') this.onCrash(run, exit.exitCode, exit.signal);
@@ -102,8 +126,7 @@ class SupervisedChild {
       while (!(await isReady())) {
         if (exited || this.stopping) {
           const exit = await run.exited;
-          const how = exit.signal === undefined ? `exit code ${exit.exitCode}` : exit.signal;
-          throw new RdpError('RDP_ERR_CHILD_FAILED', `${this.spec.name} exited (${how}) before it was ready; last lines:\n${this.lines.slice(-LOG_TAIL_LINES).join('\n')}`);
+          throw new RdpError('RDP_ERR_CHILD_FAILED', `${this.spec.name} exited (${exitText(exit)}) before it was ready; last lines:\n${this.lines.slice(-LOG_TAIL_LINES).join('\n')}`);
         }
         await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
       }

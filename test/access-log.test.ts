@@ -28,17 +28,18 @@ const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 
 t.test('a closed response is one record, to the log and to observers of its kind', async (t) => {
   const { log, lines } = capture('info');
-  const seen: Array<[HttpRecord, IncomingMessage]> = [];
+  const seen: Array<[HttpRecord, IncomingMessage, ServerResponse | undefined]> = [];
   const refusals: unknown[] = [];
-  log.observe('http', (record, req) => seen.push([record, req]));
+  log.observe('http', (record, req, res) => seen.push([record, req, res]));
   log.observe('websocket-refused', (record) => refusals.push(record));
   const { req, res } = exchange('DELETE');
-  log.trackHttp(req, res, '/five', 'proxy', 5);
+  log.trackHttp(req, res, '/five', 'proxy', { rule: 5 });
   res.statusCode = 405;
   res.emit('close');
   await flush();
   t.equal(seen.length, 1, 'the observer got it');
   t.equal(seen[0]![1], req, 'with the request');
+  t.equal(seen[0]![2], res, 'and the response, which is not logged');
   t.match(seen[0]![0], { kind: 'http', method: 'DELETE', path: '/five', target: 'proxy', rule: 5, statusCode: 499 });
   t.type(seen[0]![0].responseTime, 'number');
   t.same(refusals, [], 'observers of another kind got nothing');
@@ -60,13 +61,13 @@ t.test('above info with no observer, nothing is built or listened for', async (t
   t.notOk(log.wants('http'));
   const { req, res } = exchange('GET');
   const before = res.listenerCount('close');
-  log.trackHttp(req, res, '/x', 'frontend', 4);
+  log.trackHttp(req, res, '/x', 'frontend', { rule: 4 });
   t.equal(res.listenerCount('close'), before, 'no close listener added');
 
   const seen: unknown[] = [];
   const stop = log.observe('http', (record) => seen.push(record));
   t.ok(log.wants('http'), 'an observer makes the records wanted');
-  log.trackHttp(req, res, '/x', 'frontend', 4);
+  log.trackHttp(req, res, '/x', 'frontend', { rule: 4 });
   res.emit('close');
   t.equal(seen.length, 1, 'the observer got the record');
   stop();

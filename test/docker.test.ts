@@ -126,6 +126,8 @@ t.test('the packed image contents run under tini, not as root, with the compose 
   t.equal(await where('/'), 'frontend');
   t.equal(await where('/?token=hmr', { upgrade: true }), 'frontend');
   t.equal(await where('/about', { method: 'POST' }), 405);
+  const dashboard = await send(port, '/__rdp/');
+  t.match(dashboard, { status: 200, headers: { 'content-type': /^text\/html/ }, body: /<title>reflex-django-proxy · dashboard<\/title>/ }, 'the dashboard is served from the packed files');
 
   const [checkProgram, ...checkArgs] = [...DROP_PRIVILEGES, ...healthcheck];
   const check = () => spawnSync(checkProgram!, checkArgs, { cwd: app, env, encoding: 'utf8', timeout: 15_000 });

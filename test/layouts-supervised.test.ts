@@ -64,7 +64,7 @@ t.test('REFLEX_BACKEND_PATH in the project: routed from the env.json Reflex writ
     { prefix: '/x/_upload', source: 'env.json' },
   ], 'the prefixes the started Reflex wrote into .web/env.json');
   const session = await djangoAdminLogin(proxy.url);
-  t.equal((await reflexSocketWhoami(proxy.url, { Cookie: session.cookie }, '/x/_event')).info.user, ADMIN_USERNAME, 'the session user on /x/_event');
+  t.equal((await reflexSocketWhoami(proxy.url, { Cookie: session.cookie }, { eventPath: '/x/_event' })).info.user, ADMIN_USERNAME, 'the session user on /x/_event');
   t.equal((await request(`${proxy.url}/x/ping`)).text(), '"pong"');
   t.match((await request(`${proxy.url}/_event/`)).text(), 'Reflex frontend (stand-in)', '/_event is a frontend path now');
 

@@ -45,7 +45,7 @@ t.test('REFLEX_BACKEND_PATH=/x: /x/_event and /x/ping reach Reflex with the sess
     env: { REFLEX_BACKEND_PATH: '/x' },
   });
   const session = await djangoAdminLogin(proxy.url);
-  const socket = await reflexSocketWhoami(proxy.url, { Cookie: session.cookie }, '/x/_event');
+  const socket = await reflexSocketWhoami(proxy.url, { Cookie: session.cookie }, { eventPath: '/x/_event' });
   t.equal(socket.info.user, ADMIN_USERNAME, 'the session user on /x/_event');
   t.equal(socket.protocol, REFLEX_VERSION, 'subprotocol echoed');
   const ping = await request(`${proxy.url}/x/ping`);
@@ -57,7 +57,7 @@ t.test('REFLEX_BACKEND_PATH=/x: /x/_event and /x/ping reach Reflex with the sess
   const bare = await request(`${proxy.url}/_event/?EIO=4&transport=polling`);
   t.notMatch(bare.text(), 'Invalid transport', '/_event is not the Reflex backend');
   // Vite, which gets /_event's upgrade, never answers it: the client gives up after its timeout.
-  await t.rejects(reflexSocketWhoami(proxy.url, { Cookie: session.cookie }, '/_event'), 'no Reflex socket at /_event');
+  await t.rejects(reflexSocketWhoami(proxy.url, { Cookie: session.cookie }, { eventPath: '/_event' }), 'no Reflex socket at /_event');
   const routes = (await request(`${proxy.url}/__rdp/routes`)).json<{ reflexPrefixes: Array<{ prefix: string; source: string }> }>();
   t.same(routes.reflexPrefixes[0], { prefix: '/x/_event', source: 'environment' });
 

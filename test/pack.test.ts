@@ -20,6 +20,7 @@ t.test('npm pack, then npx ./reflex-django-proxy-*.tgz', async (t) => {
   const files = packed[0]!.files.map((file) => file.path);
   t.ok(files.includes('bin/reflex-django-proxy.js'));
   t.ok(files.includes('dist/cli/main.js'));
+  for (const file of ['index.html', 'app.js', 'style.css']) t.ok(files.includes(`dist/status/dashboard/${file}`), `the dashboard's ${file} is packed, as it is served`);
   for (const probe of ['discover_django.py', 'read_rxconfig.py']) t.ok(files.includes(`dist/project/probes/${probe}`), `the ${probe} probe ships`);
   t.same(files.filter((file) => !/^(bin|dist)\/|^(package\.json|README\.md|LICENSE)$/.test(file)), [], 'only what runs is packed');
   const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'))!;

@@ -262,6 +262,13 @@ t.test('SIGKILL of a child: restarted, and requests during the gap succeed', asy
   t.ok(await waitGroupGone(before.pgid, 15_000), "nothing of the killed run's group is left (its frontend child included)");
   const page = await request(`${proxy.url}/`);
   t.match(page.text(), 'Reflex frontend (stand-in)', 'the frontend answers after the restart');
+
+  // The dashboard's Upstreams panel reads the same: the new PID, one restart, how the last run ended.
+  const views = (await request(`${proxy.url}/__rdp/upstreams`)).json<{ upstreams: Array<{ name: string; logTail: string[] }> }>().upstreams;
+  const reflexView = views.find((view) => view.name === 'reflex');
+  t.match(reflexView, { state: 'up', supervised: true, pid: after.pid, restarts: 1, lastExit: { how: 'SIGKILL', at: Number } }, 'the dashboard sees the restart');
+  t.ok(reflexView!.logTail.length > 0 && reflexView!.logTail.length <= 50, `with its newest log lines (${reflexView!.logTail.length})`);
+  t.match(views.find((view) => view.name === 'django'), { state: 'up', supervised: true, pid: Number, restarts: 0, lastExit: null });
 });
 
 t.test("editing a Django file while a client sends 20 requests/s: zero failures", async (t) => {

@@ -2,9 +2,11 @@
 // all green on a good setup, and each broken setup fails the right check, for the right reason,
 // skips what depends on it and fails nothing independent.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, freePort, request, startDjango, startProxy, startReflexStandin, startVite } from './helpers/index.js';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, freePort, request, startDjango, startProxy, startReflexStandin, startVite, tempDir } from './helpers/index.js';
+import { readJUnit } from './helpers/junit.js';
 import { CLI } from './helpers/proxy.js';
 
 interface Check {
@@ -39,8 +41,9 @@ t.test('verify', async (t) => {
   const django = await startDjango(t);
   const reflex = await startReflexStandin(t, { dbPath: django.dbPath });
   const vite = await startVite(t);
-  const proxyFor = (overrides: { django?: string; reflex?: string } = {}) =>
-    startProxy(t, ['--django-url', overrides.django ?? django.url, '--reflex-backend-url', overrides.reflex ?? reflex.url, '--reflex-frontend-url', vite.url]);
+  const proxyFor = (overrides: { django?: string; reflex?: string } = {}, extra: string[] = []) =>
+    startProxy(t, ['--django-url', overrides.django ?? django.url, '--reflex-backend-url', overrides.reflex ?? reflex.url, '--reflex-frontend-url', vite.url, ...extra]);
+  const reports = await tempDir(t, 'rdp-verify-junit-');
 
   t.test('a good setup passes every check', async (t) => {
     const proxy = await proxyFor();
@@ -68,13 +71,22 @@ t.test('verify', async (t) => {
     t.match(fromEnv.stdout, /"id":7,"name":"the session cookie reached the Reflex backend","status":"pass"/, 'credentials from the environment');
   });
 
-  t.test('SESSION_COOKIE_DOMAIN set to another domain', async (t) => {
+  t.test('SESSION_COOKIE_DOMAIN set to another domain, with a JUnit report', async (t) => {
     const broken = await startDjango(t, { settings: { SESSION_COOKIE_DOMAIN: 'other.example' } });
     const proxy = await proxyFor({ django: broken.url });
-    const result = await verify(proxy.url, withLogin);
+    const junit = join(reports, 'domain.xml');
+    const result = await verify(proxy.url, [...withLogin, '--junit', junit]);
     t.equal(result.code, 1);
     t.equal(statuses(result.checks), '1:pass 2:pass 3:pass 4:pass 5:fail 6:pass 7:skipped(needs 5) 8:pass 9:pass');
     t.match(result.checks[4], { reason: /Domain=other\.example, which does not cover 127\.0\.0\.1/, fix: /SESSION_COOKIE_DOMAIN = None/ });
+    const [suite, ...more] = readJUnit(junit);
+    t.equal(more.length, 0, 'one testsuite');
+    t.match(suite!.attributes, { name: 'reflex-django-proxy verify', tests: '9', failures: '1', skipped: '1', errors: '0' });
+    t.match(suite!.properties, { url: proxy.url, warnings: '0' });
+    t.same(suite!.cases.map((testcase) => testcase.outcome), ['pass', 'pass', 'pass', 'pass', 'failure', 'pass', 'skipped', 'pass', 'pass'], 'one testcase per check');
+    t.match(suite!.cases[4], { name: '5. admin login gives a usable session cookie', classname: 'reflex-django-proxy.verify', message: /Domain=other\.example/, text: /fix: set SESSION_COOKIE_DOMAIN = None/ });
+    t.match(suite!.cases[6], { outcome: 'skipped', message: /no usable session cookie \(needs check 5\)/ });
+    t.ok(suite!.cases.every((testcase) => testcase.time >= 0), 'each with its time');
   });
 
   t.test('a Reflex backend that only accepts another origin', async (t) => {
@@ -105,10 +117,46 @@ t.test('verify', async (t) => {
   t.test('SESSION_COOKIE_SECURE on a loopback URL is a warning naming Secure, and exit 0', async (t) => {
     const secure = await startDjango(t, { settings: { SESSION_COOKIE_SECURE: true } });
     const proxy = await proxyFor({ django: secure.url });
-    const result = await verify(proxy.url, withLogin);
+    const junit = join(reports, 'secure.xml');
+    const result = await verify(proxy.url, [...withLogin, '--junit', junit]);
     t.equal(result.code, 0, result.stdout);
     t.equal(statuses(result.checks), '1:pass 2:pass 3:pass 4:pass 5:warn 6:pass 7:pass 8:pass 9:pass');
     t.match(result.checks[4], { reason: /sessionid is Secure over plain http: Chromium and Firefox still send it/, fix: /SESSION_COOKIE_SECURE = False/ });
+    const [suite] = readJUnit(junit);
+    t.match(suite!.attributes, { failures: '0', skipped: '0' });
+    t.match(suite!.properties, { warnings: '1' });
+    t.match(suite!.cases[4], { outcome: 'warn', text: /^warning: sessionid is Secure over plain http[^]*fix: set SESSION_COOKIE_SECURE = False/ }, 'a warning is marked as one');
+  });
+
+  t.test('an app without rx.upload: /_upload 404 from the Reflex backend passes check 8 with the note', async (t) => {
+    const uploadless = await startReflexStandin(t, { dbPath: django.dbPath, uploads: false });
+    const direct = await request(`${uploadless.url}/_upload`, { method: 'POST', body: 'x' });
+    t.equal(direct.status, 404, 'the stand-in answers as real Reflex 0.9.8 does without rx.upload');
+    t.equal(direct.text(), 'Not Found');
+    for (const [how, extra] of [['by the X-RDP-Route header', []], ["by the proxy's record (--no-route-header)", ['--no-route-header']]] as Array<[string, string[]]>) {
+      const proxy = await proxyFor({ reflex: uploadless.url }, extra);
+      const result = await verify(proxy.url, withLogin);
+      t.equal(result.code, 0, `${how}: ${result.stdout}`);
+      t.equal(statuses(result.checks), '1:pass 2:pass 3:pass 4:pass 5:pass 6:pass 7:pass 8:pass 9:pass', how);
+      t.match(result.checks[7]?.reason, /^404 from the Reflex backend: the app registers no upload handler \(no rx\.upload on any page\)/, `${how}: with the note`);
+    }
+  });
+
+  t.test('a 404 at /_upload from a backend that is not Reflex fails check 8', async (t) => {
+    // The Reflex URL points at Django: /_upload is routed as the Reflex backend, and Django answers 404.
+    const proxy = await proxyFor({ reflex: django.url });
+    const result = await verify(proxy.url, withLogin);
+    t.equal(result.code, 1);
+    t.equal(statuses(result.checks), '1:pass 2:pass 3:pass 4:pass 5:pass 6:fail 7:skipped(needs 6) 8:fail 9:pass');
+    t.match(result.checks[7], { reason: /404 from reflex \(rule 1, prefix \/_upload\), but that backend did not take the Reflex socket \(check 6\): it may not be Reflex/, fix: /--reflex-backend-url/ });
+  });
+
+  t.test('/_upload sent elsewhere than Reflex fails check 8 naming where it went', async (t) => {
+    // Under a backend path the reserved prefixes move: /_upload itself is then a frontend path.
+    const proxy = await proxyFor({}, ['--reflex-backend-path', '/rx']);
+    const result = await verify(proxy.url, withLogin);
+    t.equal(result.code, 1);
+    t.match(result.checks[7], { status: 'fail', reason: /^\/_upload went to proxy \(rule 5\) and answered 405/ });
   });
 
   t.test('bad flags exit 2 with one line', async (t) => {
@@ -117,6 +165,7 @@ t.test('verify', async (t) => {
       [['--timeout', 'soon'], /--timeout: "soon" is not valid/],
       [['--username', 'admin'], /--password is missing/],
       [['--login-url', 'admin/login/'], /--login-url: "admin\/login\/" is not valid/],
+      [['--junit', '/nonexistent-folder/verify.xml'], /--junit: \/nonexistent-folder\/verify\.xml cannot be written \(ENOENT\); give a file in an existing, writable folder/],
     ] as Array<[string[], RegExp]>) {
       const failure = await run(process.execPath, [CLI, 'verify', ...args]).then(
         () => ({ code: 0, stderr: '' }),

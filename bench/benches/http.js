@@ -6,6 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { expectOk, noiseOf, sideOrder, waitForQuiet, withCpu } from '../lib/measure.js';
 import { runToCompletion } from '../lib/procs.js';
+import { openDashboard } from '../lib/dashboard.js';
 import { startProxy, startScript } from '../lib/services.js';
 import { mean } from '../lib/stats.js';
 
@@ -68,8 +69,10 @@ export async function run(opts, log) {
   const { duration, warmup, slice, connections } = opts.http;
   const origin = await startScript('origin-http', 'origin-http.js');
   let proxy;
+  let dashboard;
   try {
     proxy = await startProxy({ upstream: origin.url, logLevel: opts.logLevel, bin: opts.proxyBin, nodeArgs: opts.proxyNodeArgs('http') });
+    if (opts.dashboard) dashboard = await openDashboard(proxy.url);
     const urls = { direct: `${origin.url}/`, proxy: `${proxy.url}/` };
     for (const side of ['direct', 'proxy']) {
       const answer = await expectOk(urls[side], `http ${side}`);
@@ -101,6 +104,7 @@ export async function run(opts, log) {
         `via proxy: proxy ${cpu('proxy', 'proxy')}%, origin ${cpu('proxy', 'origin')}% (wrk uses the rest of the 2nd core)`,
     ];
     if (errors > 0) notes.push(`http: ${errors} non-2xx responses or socket errors — the figures are suspect`);
+    if (dashboard !== undefined) notes.push(`http: a dashboard was open on the proxy throughout and received ${dashboard.stats.events} events (${Math.round(dashboard.stats.bytes / 1024)} KiB)`);
     return {
       rows: [
         {
@@ -119,6 +123,7 @@ export async function run(opts, log) {
       details: { urls, runs },
     };
   } finally {
+    dashboard?.close();
     await proxy?.stop();
     await origin.stop();
   }

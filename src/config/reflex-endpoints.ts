@@ -3,6 +3,7 @@
 // says both which prefixes to route to Reflex and where the page's socket really goes. Pure: the
 // file is read and watched in src/project/env-json.ts.
 import { normalizePrefix, underBackendPath } from '../router.js';
+import { browserEndpoint, reflexApiUrl } from './reflex-backend-url.js';
 import type { Source, SourcedPrefix } from './sourced.js';
 
 /** env.json's keys, each with the route it names under the backend path (the defaults' order). */
@@ -23,6 +24,8 @@ export interface EnvJson {
   readonly file: string;
   /** The endpoint URLs it names, as written. */
   readonly endpoints: Readonly<Partial<Record<EndpointKey, string>>>;
+  /** The line each is written on, for a fix that names it. */
+  readonly lines: Readonly<Partial<Record<EndpointKey, number>>>;
 }
 
 export type EnvJsonRead =
@@ -56,7 +59,13 @@ export function parseEnvJson(file: string, text: string): EnvJsonRead {
     if (endpointUrl(value) !== undefined) endpoints[key] = value as string;
   }
   if (endpoints.EVENT === undefined) return { kind: 'invalid', file, reason: 'it names no EVENT endpoint (a ws:// URL)' };
-  return { kind: 'ok', file, envJson: { file, endpoints } };
+  const textLines = text.split('\n');
+  const lines: Partial<Record<EndpointKey, number>> = {};
+  for (const key of Object.keys(endpoints) as EndpointKey[]) {
+    const index = textLines.findIndex((line) => line.includes(`"${key}"`));
+    if (index !== -1) lines[key] = index + 1;
+  }
+  return { kind: 'ok', file, envJson: { file, endpoints, lines } };
 }
 
 /** The backend path the app was started with: what precedes /_event in EVENT's path. */
@@ -91,21 +100,9 @@ export function reservedPrefixes(input: ReservedInput): SourcedPrefix[] {
   return [...builtIn, ...extra].filter((entry) => !seen.has(entry.prefix) && seen.add(entry.prefix));
 }
 
-// Reflex's getBackendURL (.web/utils/state.js): an endpoint on one of these hosts is reached on the
-// page's host instead; on an https page, over wss/https and without its port.
-const SAME_DOMAIN_HOSTNAMES = new Set(['localhost', '0.0.0.0', '[::]']);
-
 /** The origin the browser on `pageOrigin` really sends this endpoint's requests to, as http(s). */
 export function reachedOrigin(endpoint: string, pageOrigin: string): string {
-  const url = new URL(endpoint);
-  const page = new URL(pageOrigin);
-  if (SAME_DOMAIN_HOSTNAMES.has(url.hostname)) {
-    url.hostname = page.hostname;
-    if (page.protocol === 'https:') {
-      url.protocol = url.protocol === 'ws:' ? 'wss:' : url.protocol === 'http:' ? 'https:' : url.protocol;
-      url.port = '';
-    }
-  }
+  const url = browserEndpoint(endpoint, pageOrigin);
   const scheme = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
   return new URL(`${scheme}//${url.host}`).origin;
 }
@@ -129,7 +126,9 @@ export function endpointsElsewhere(envJson: EnvJson, publicUrl: string): Elsewhe
   });
 }
 
-/** The one-line fix for endpoints baked in with another origin. */
+/** The one-line fix for endpoints baked in with another origin; `file` as the user should see it. */
 export function envJsonFix(publicUrl: string, file: string): string {
-  return `restart \`reflex run\` with REFLEX_API_URL=${new URL(publicUrl).origin} (and API_URL for Reflex ≤ 0.7): it is baked into ${file} at start`;
+  const { apiUrl, openInstead } = reflexApiUrl(publicUrl);
+  const open = openInstead === undefined ? '' : `, and open ${openInstead}`;
+  return `restart \`reflex run\` with REFLEX_API_URL=${apiUrl} (and API_URL for Reflex ≤ 0.7)${open}: it is baked into ${file} at start (the proxy sets it for the Reflex it starts)`;
 }

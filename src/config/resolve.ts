@@ -21,11 +21,18 @@ import type { Source, SourcedPrefix } from './sourced.js';
 
 export type { Source, SourcedPrefix } from './sourced.js';
 
+/** --https: the local CA's leaf, or the user's own pair (absolute paths, checked at start). */
+export type HttpsSetting =
+  | { readonly certificate: 'local-ca' }
+  | { readonly certificate: 'files'; readonly certFile: string; readonly keyFile: string };
+
 export interface ResolvedConfig {
   readonly port: number;
   readonly host: string;
   /** Without a trailing slash; undefined port 0 is filled in once the server listens. */
   readonly publicUrl: string | undefined;
+  /** Serve TLS (HTTP/2 and HTTP/1.1) on the one origin; undefined: plain HTTP/1.1. */
+  readonly https: HttpsSetting | undefined;
   readonly djangoUrl: URL | undefined;
   readonly reflexBackendUrl: URL | undefined;
   readonly reflexFrontendUrl: URL | undefined;
@@ -44,6 +51,8 @@ export interface ResolvedConfig {
   readonly headersTimeoutMs: number;
   readonly trustProxy: boolean;
   readonly exposeStatus: boolean;
+  /** X-RDP-Route on every proxied response and WebSocket 101 (off with --no-route-header). */
+  readonly routeHeader: boolean;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly configFile: string | undefined;
@@ -201,11 +210,17 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
   const envJson = reflexProject?.envJson;
   const reserved = reservedPrefixes({ ...reservedBase, envJson: envJson?.kind === 'ok' ? envJson.envJson : undefined });
   const djangoWsPrefix = pick('django-ws-prefix', 'prefix')?.value;
+  const https = httpsSetting(pick, input.cwd);
+  const publicUrl = pick('public-url', 'public-url');
+  if (https !== undefined && publicUrl?.value.startsWith('http:')) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', `--public-url: ${publicUrl.value} is plain http but --https serves TLS; give an https:// URL, or leave --public-url out for https://127.0.0.1:${port || '<port>'}`);
+  }
 
   return {
     port,
     host: pick('host', 'host')?.value ?? DEFAULTS.host,
-    publicUrl: pick('public-url', 'public-url')?.value ?? (port === 0 ? undefined : `http://localhost:${port}`),
+    publicUrl: publicUrl?.value ?? (port === 0 ? undefined : defaultPublicUrl(port, https !== undefined)),
+    https,
     djangoUrl: pick('django-url', 'url')?.value,
     reflexBackendUrl,
     reflexFrontendUrl,
@@ -221,6 +236,7 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     headersTimeoutMs: positive('headers-timeout', pick('headers-timeout', 'ms')?.value ?? DEFAULTS.headersTimeoutMs),
     trustProxy: pick('trust-proxy', 'boolean')?.value ?? false,
     exposeStatus: pick('expose-status', 'boolean')?.value ?? false,
+    routeHeader: !(pick('no-route-header', 'boolean')?.value ?? false),
     logLevel: pick('log-level', 'log-level')?.value ?? DEFAULTS.logLevel,
     logFormat: pick('log-format', 'log-format')?.value ?? (input.stdoutIsTTY ? 'pretty' : 'json'),
     configFile: file?.path,
@@ -269,6 +285,27 @@ function singlePort(given: boolean | undefined, backend: URL | undefined, fronte
     throw new RdpError('RDP_ERR_INVALID_OPTION', `--reflex-frontend-url ${frontend.origin} given with a single-port Reflex, whose pages come from the backend port; drop it, or give the backend URL`);
   }
   return true;
+}
+
+/**
+ * Without --public-url: localhost over http; over https 127.0.0.1, because Reflex's browser client
+ * sends the socket of an https page whose API URL is on `localhost` to port 443 (docs/https.md).
+ */
+export function defaultPublicUrl(port: number, https: boolean): string {
+  if (!https) return `http://localhost:${port}`;
+  return port === 443 ? 'https://localhost' : `https://127.0.0.1:${port}`;
+}
+
+/** --cert and --key come together, and turn --https on; --https alone uses the local CA. */
+function httpsSetting(pick: ReturnType<typeof makePicker>, cwd: string): HttpsSetting | undefined {
+  const cert = pick('cert', 'file');
+  const key = pick('key', 'file');
+  if ((cert === undefined) !== (key === undefined)) {
+    const [given, missing] = cert === undefined ? ['--key', '--cert'] : ['--cert', '--key'];
+    throw new RdpError('RDP_ERR_MISSING_OPTION', `${given} given without ${missing}: give both (the certificate and its private key), or neither for the local CA`);
+  }
+  if (cert !== undefined && key !== undefined) return { certificate: 'files', certFile: resolvePath(cwd, cert.value), keyFile: resolvePath(cwd, key.value) };
+  return pick('https', 'boolean')?.value === true ? { certificate: 'local-ca' } : undefined;
 }
 
 /** A child is told its port on the command line: "any free port" cannot be said there. */

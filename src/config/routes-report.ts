@@ -27,9 +27,27 @@ const SPLIT_RULE_NAMES: Readonly<Partial<Record<Rule, string>>> = Object.freeze(
 });
 
 /** The rows of the table in force, by number. */
-function ruleNames(config: Pick<ResolvedConfig, 'layout' | 'reflexSinglePort'>): Readonly<Partial<Record<Rule, string>>> {
+export function ruleNames(config: Pick<ResolvedConfig, 'layout' | 'reflexSinglePort'>): Readonly<Partial<Record<Rule, string>>> {
   if (config.layout === 'split') return SPLIT_RULE_NAMES;
   return config.reflexSinglePort ? { ...RULE_NAMES, ...SINGLE_PORT_RULE_NAMES } : RULE_NAMES;
+}
+
+/** A Reflex route as the table in force places it: under the backend path, or where env.json says. */
+export function reservedPath(config: Pick<ResolvedConfig, 'reservedPrefixes'>, route: string): string {
+  return config.reservedPrefixes.find((entry) => entry.prefix.endsWith(route))?.prefix ?? route;
+}
+
+/** What a client checking the proxy from outside (verify) must know of the table in force. */
+export interface RoutingFacts {
+  /** split: Django serves the pages and every non-Reflex method. */
+  readonly layout: Layout;
+  /** Reflex's socket and upload paths, under its backend path. */
+  readonly eventPath: string;
+  readonly uploadPath: string;
+}
+
+export function routingFacts(config: Pick<ResolvedConfig, 'layout' | 'reservedPrefixes'>): RoutingFacts {
+  return { layout: config.layout, eventPath: reservedPath(config, '/_event'), uploadPath: reservedPath(config, '/_upload') };
 }
 
 type FrontendKind = 'dev-server' | 'directory' | 'reflex-backend' | 'none';
@@ -94,6 +112,14 @@ export function explainPath(config: ResolvedConfig, method: string, path: string
     case 'reject':
       return { ...base, target: 'reject', prefix: null, status: statusFor(decision.code), reason: decision.reason };
   }
+}
+
+/** One line for one request, as `routes PATH` prints it and the dashboard's explain box shows it. */
+export function explainText(report: PathReport): string {
+  const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
+  const outcome = report.target === 'reject' ? `${report.status} (${report.reason})` : report.target;
+  const why = report.rule === null ? report.ruleName : `rule ${report.rule}: ${report.ruleName}${report.prefix === null ? '' : `, prefix ${report.prefix}`}`;
+  return `${request} → ${outcome}  [${why}]`;
 }
 
 const FRONTEND_LINES: Readonly<Record<FrontendKind, (frontend: string) => string>> = {

@@ -26,19 +26,24 @@ export interface DoctorInput {
   readonly publicUrl: string;
   /** --trust-proxy: the client's X-Forwarded-* reach Django. */
   readonly trustProxy: boolean;
+  /** --https: the proxy ends TLS itself and sends X-Forwarded-Proto: https. */
+  readonly servesTls: boolean;
+  /**
+   * The proxy starts Reflex (no --reflex-backend-url, no --no-supervise): it writes env.json anew,
+   * and is told the public host Vite must allow.
+   */
+  readonly reflexStartedByProxy: boolean;
   /** Reflex's socket path, `/_event` under --reflex-backend-path. */
   readonly eventPath: string;
   /** No Vite dev server (--frontend-dir, single-port Reflex, the split layout): its host check does not apply. */
   readonly frontendIsDirectory: boolean;
-  /** The proxy starts Reflex itself, and tells it the public host Vite must allow. */
-  readonly proxyStartsReflex?: boolean | undefined;
   /** $__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS, which Vite adds to its allowed hosts. */
   readonly viteExtraHost?: string | undefined;
   readonly django: DjangoInput | null;
   /** null when there is no rxconfig.py, or it could not be read. */
   readonly rxconfig: RxconfigInput | null;
-  /** The app's .web/env.json (its file as shown to the user); null when it has none yet. */
-  readonly envJson?: EnvJson | null | undefined;
+  /** The app's .web/env.json (its file as shown to the user); null when Reflex has not written it yet. */
+  readonly envJson: EnvJson | null;
 }
 
 /** What every rule needs to know about the public URL, worked out once. */

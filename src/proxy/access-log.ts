@@ -1,8 +1,9 @@
 // The access log: one record per finished request, per WebSocket handshake and per closed
 // WebSocket, built once in one place and handed to pino (component "access") and to whoever observes
-// that kind of record (status/ keeps the recent handshakes). The record's `kind` is what readers key
-// on (log.ts's terminal view, observers), never its message. When the log level is above info and
-// nobody observes a kind, its records are not built at all.
+// that kind of record (status/ keeps the dashboard's requests and sockets). The record's `kind` is
+// what readers key on (log.ts's terminal view, observers), never its message. When the log level is
+// above info and nobody observes a kind, its records are not built at all. Observers also get what
+// is not logged: the response (its header block), or an open socket's live byte counts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Rule, Upstream as UpstreamName } from '../router.js';
@@ -10,12 +11,17 @@ import type { Rule, Upstream as UpstreamName } from '../router.js';
 /** Where the request went: an upstream, the build directory, or the proxy's own answer. */
 type AccessTarget = UpstreamName | 'frontend-dir' | 'proxy';
 
-interface Common {
+/** The row of docs/routing.md §1 that decided, and the prefix that matched (rules 1–3). */
+export interface RouteTaken {
+  /** Undefined for a target no row applies to. */
+  readonly rule: Rule | undefined;
+  readonly prefix?: string | undefined;
+}
+
+interface Common extends RouteTaken {
   /** The request target as the upstream got it (origin-form), or as the client sent it if refused. */
   readonly path: string;
   readonly target: AccessTarget;
-  /** The row of docs/routing.md §1 that decided; undefined for a target no row applies to. */
-  readonly rule: Rule | undefined;
 }
 
 export interface HttpRecord extends Common {
@@ -57,7 +63,24 @@ export interface WebSocketClosed extends Common {
 
 type AccessRecord = HttpRecord | WebSocketOpened | WebSocketRefused | WebSocketClosed;
 type AccessKind = AccessRecord['kind'];
-type AccessObserver<K extends AccessKind> = (record: Extract<AccessRecord, { kind: K }>, req: IncomingMessage) => void;
+type RecordOf<K extends AccessKind> = Extract<AccessRecord, { kind: K }>;
+
+/** Bytes relayed so far by an open socket: in = from the client, out = from the upstream. */
+export interface LiveBytes {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** What an observer gets beside the record and the request, per kind: never logged. */
+interface Extras {
+  /** The response, when there is one (a CONNECT is answered on the bare socket). */
+  readonly http: ServerResponse | undefined;
+  readonly 'websocket-opened': LiveBytes;
+  readonly 'websocket-refused': undefined;
+  readonly 'websocket-closed': undefined;
+}
+
+type AccessObserver<K extends AccessKind> = (record: RecordOf<K>, req: IncomingMessage, extra: Extras[K]) => void;
 
 type Observers = { [K in AccessKind]: Array<AccessObserver<K>> };
 
@@ -99,23 +122,23 @@ export class AccessLog {
     return this.observers[kind].length > 0 || this.logger.isLevelEnabled('info');
   }
 
-  record(record: AccessRecord, req: IncomingMessage): void {
+  record<K extends AccessKind>(record: RecordOf<K>, req: IncomingMessage, ...extra: Extras[K] extends undefined ? [] : [Extras[K]]): void {
     this.logger.info(record, messageOf(record));
-    const observers = this.observers[record.kind] as Array<AccessObserver<AccessKind>>;
-    for (const observer of observers) observer(record as never, req);
+    const observers = this.observers[record.kind] as Array<AccessObserver<K>>;
+    for (const observer of observers) observer(record, req, extra[0] as Extras[K]);
   }
 
   /** For a response's own 'close' handler: its record, 499 if the client left before its end. */
-  httpClosed(req: IncomingMessage, res: ServerResponse, started: number, path: string, target: AccessTarget, rule: Rule | undefined): void {
+  httpClosed(req: IncomingMessage, res: ServerResponse, started: number, path: string, target: AccessTarget, route: RouteTaken): void {
     if (!this.wants('http')) return;
     const statusCode = res.writableFinished ? res.statusCode : 499;
-    this.record({ kind: 'http', method: req.method ?? 'GET', path, target, rule, statusCode, responseTime: elapsed(started) }, req);
+    this.record({ kind: 'http', method: req.method ?? 'GET', path, target, rule: route.rule, prefix: route.prefix, statusCode, responseTime: elapsed(started) }, req, res);
   }
 
   /** For a handler with no 'close' listener of its own: the record once `res` closes. */
-  trackHttp(req: IncomingMessage, res: ServerResponse, path: string, target: AccessTarget, rule: Rule | undefined): void {
+  trackHttp(req: IncomingMessage, res: ServerResponse, path: string, target: AccessTarget, route: RouteTaken): void {
     if (!this.wants('http')) return;
     const started = performance.now();
-    res.once('close', () => this.httpClosed(req, res, started, path, target, rule));
+    res.once('close', () => this.httpClosed(req, res, started, path, target, route));
   }
 }

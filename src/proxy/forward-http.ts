@@ -6,8 +6,10 @@ import type { AccessLog } from './access-log.js';
 import { proxyAnswer } from './answers.js';
 import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { dropUnreadBody, hasRequestBody, responseGone, writeResponseHead } from './http2-compat.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { ForwardDecision } from '../router.js';
+import { ROUTE_HEADER, type RouteLabels, routeHeaderLines } from './route-label.js';
 import type { Upstream } from './upstream.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -17,6 +19,8 @@ interface HttpForwarderOptions {
   readonly holdTimeoutMs: number;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
+  /** X-RDP-Route's values; undefined with --no-route-header. */
+  readonly routeLabels: RouteLabels | undefined;
 }
 
 export type HttpForwarder = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, decision: ForwardDecision) => void;
@@ -25,18 +29,14 @@ function latin1(raw: readonly Buffer[]): string[] {
   return raw.map((bytes) => bytes.toString('latin1'));
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarder {
-  const { accessLog, logger, trustProxy, holdTimeoutMs } = options;
+  const { accessLog, logger, trustProxy, holdTimeoutMs, routeLabels } = options;
 
   return function forwardHttp(req, res, upstream, decision) {
     const { target } = decision;
+    const route = routeLabels?.of(decision);
     const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
-    const withBody = hasBody(req);
+    const withBody = hasRequestBody(req);
     const clientGone = new ClientGone();
     const started = performance.now();
     // The undici handler of the attempt in flight, so a client that leaves aborts it.
@@ -46,7 +46,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
         clientGone.abort();
         abortAttempt?.(new Error('client closed'));
       }
-      accessLog.httpClosed(req, res, started, target, upstream.name, decision.rule);
+      accessLog.httpClosed(req, res, started, target, upstream.name, decision);
     });
 
     const attempt = (): Promise<void> =>
@@ -64,8 +64,10 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
             onHeaders(statusCode, rawHeaders, resume, statusText) {
               answered = true;
               resolve();
-              if (res.destroyed) return false;
-              res.writeHead(statusCode, statusText, clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy)));
+              if (responseGone(req, res)) return false;
+              const headers = clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy));
+              if (route !== undefined) headers.push(ROUTE_HEADER, route);
+              writeResponseHead(req, res, statusCode, statusText, headers);
               resumeUpstream = resume;
               return true;
             },
@@ -92,15 +94,15 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
 
     dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone }, attempt).catch(
       (error: RdpError) => {
-        if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {
+        if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || responseGone(req, res)) {
           res.destroy();
           return;
         }
         logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'upstream unavailable');
-        const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
+        const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts, extraHeaders: routeHeaderLines(route) });
         res.writeHead(answer.status, answer.headers).end(answer.body);
         // The unread body of a refused request must not be parsed as the next request.
-        if (withBody && !req.complete) res.once('finish', () => req.socket.destroy());
+        if (withBody && !req.complete) res.once('finish', () => dropUnreadBody(req, res));
       },
     );
   };

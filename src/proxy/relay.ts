@@ -3,7 +3,7 @@
 // through, to read the close code for the access record and to know where a 1001 frame fits.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AccessLog, WebSocketClosed } from './access-log.js';
+import type { AccessLog, LiveBytes, WebSocketClosed } from './access-log.js';
 import type { OpenRelays } from './open-relays.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
@@ -19,7 +19,7 @@ interface RelaySockets {
 }
 
 /** What the close record names the relay by: the handshake's request and route. */
-interface RelayLabel extends Pick<WebSocketClosed, 'path' | 'target' | 'rule'> {
+interface RelayLabel extends Pick<WebSocketClosed, 'path' | 'target' | 'rule' | 'prefix'> {
   readonly req: IncomingMessage;
 }
 
@@ -29,7 +29,7 @@ class Direction {
   readonly closes = new CloseCodeReader();
 }
 
-class Relay {
+class Relay implements LiveBytes {
   private readonly started = performance.now();
   private readonly fromClient = new Direction();
   private readonly fromUpstream = new Direction();
@@ -65,6 +65,14 @@ class Relay {
     openRelays.add(this.goAway);
     client.once('close', this.finish);
     upstream.once('close', this.finish);
+  }
+
+  get bytesIn(): number {
+    return this.fromClient.bytes;
+  }
+
+  get bytesOut(): number {
+    return this.fromUpstream.bytes;
   }
 
   private observe(direction: Direction, side: 'client' | 'upstream', chunk: Buffer): void {
@@ -113,13 +121,14 @@ class Relay {
     this.finished = true;
     this.openRelays.delete(this.goAway);
     if (!this.accessLog.wants('websocket-closed')) return;
-    const { req, path, target, rule } = this.label;
+    const { req, path, target, rule, prefix } = this.label;
     this.accessLog.record(
       {
         kind: 'websocket-closed',
         path,
         target,
         rule,
+        prefix,
         closeCode: this.firstClose?.code,
         closedBy: this.firstClose?.by ?? 'connection',
         bytesIn: this.fromClient.bytes,
@@ -131,7 +140,7 @@ class Relay {
   };
 }
 
-/** Relays until either side closes; registered in `openRelays` meanwhile. */
-export function relay(sockets: RelaySockets, label: RelayLabel, accessLog: AccessLog, openRelays: OpenRelays): void {
-  new Relay(sockets, label, accessLog, openRelays);
+/** Relays until either side closes; registered in `openRelays` meanwhile. Its byte counts read live. */
+export function relay(sockets: RelaySockets, label: RelayLabel, accessLog: AccessLog, openRelays: OpenRelays): LiveBytes {
+  return new Relay(sockets, label, accessLog, openRelays);
 }

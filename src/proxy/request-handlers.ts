@@ -12,10 +12,12 @@ import { type Decision, type RejectDecision, route, type RouteTable, type Upstre
 import { type AccessLog, elapsed } from './access-log.js';
 import { type ProxyAnswer, proxyAnswer, writeRawAnswer } from './answers.js';
 import type { HttpForwarder } from './forward-http.js';
+import { isHttp2 } from './http2-compat.js';
 import type { SocketBypassWatch } from './socket-bypass.js';
 import type { StaticHandler } from './static-dir.js';
 import { isWebSocketUpgrade, type UpgradeForwarder } from './upgrade.js';
 import type { Upstream } from './upstream.js';
+import { type RouteLabels, routeHeaderLines } from './route-label.js';
 
 export interface HandlerParts {
   readonly config: Pick<ResolvedConfig, 'exposeStatus'>;
@@ -29,6 +31,8 @@ export interface HandlerParts {
   readonly forwardUpgrade: UpgradeForwarder;
   /** The frontend as a build directory (`--frontend-dir`), instead of a dev server. */
   readonly serveStatic: StaticHandler | undefined;
+  /** X-RDP-Route's values; undefined with --no-route-header. */
+  readonly routeLabels: RouteLabels | undefined;
   /** Where /__rdp/ requests go once the loopback rule let them through. */
   readonly status: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -50,8 +54,9 @@ function isLoopback(address: string | undefined): boolean {
   return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 }
 
-function rejectAnswer(decision: RejectDecision, accept: string | undefined): ProxyAnswer {
-  return proxyAnswer(decision.code, decision.reason, accept, { extraHeaders: decision.allow === undefined ? [] : ['Allow', decision.allow] });
+function rejectAnswer(decision: RejectDecision, accept: string | undefined, route: string | undefined): ProxyAnswer {
+  const allow = decision.allow === undefined ? [] : ['Allow', decision.allow];
+  return proxyAnswer(decision.code, decision.reason, accept, { extraHeaders: [...allow, ...routeHeaderLines(route)] });
 }
 
 /** Requests Node's parser refused (malformed, headers too large or too slow): a 4xx with the reason. */
@@ -71,10 +76,10 @@ export function answerClientError(logger: Logger): (error: NodeJS.ErrnoException
 }
 
 export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
-  const { config, routeTable, socketWatch, upstreams, accessLog, forwardHttp, forwardUpgrade, serveStatic, status } = parts;
+  const { config, routeTable, socketWatch, upstreams, accessLog, forwardHttp, forwardUpgrade, serveStatic, status, routeLabels } = parts;
 
   const answer = (req: IncomingMessage, res: ServerResponse, decision: Decision, reply: ProxyAnswer): void => {
-    accessLog.trackHttp(req, res, decision.target, 'proxy', decision.rule);
+    accessLog.trackHttp(req, res, decision.target, 'proxy', decision);
     res.writeHead(reply.status, reply.headers).end(reply.body);
   };
 
@@ -99,7 +104,7 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
         req.url = decision.target;
         status(req, res);
       } else {
-        answer(req, res, decision, rejectAnswer(decision, req.headers.accept));
+        answer(req, res, decision, rejectAnswer(decision, req.headers.accept, routeLabels?.of(decision)));
       }
     },
 
@@ -115,16 +120,21 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
       if (decision.kind === 'forward' && decision.upstream === 'reflex') socketWatch.sawReflexSocket();
       if (decision.kind === 'forward') forwardUpgrade(req, socket, head, upstreams.get(decision.upstream)!, decision);
       else if (decision.kind === 'proxy') refuseUpgrade(req, socket, started, decision.rule, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
-      else refuseUpgrade(req, socket, started, decision.rule, rejectAnswer(decision, req.headers.accept));
+      else refuseUpgrade(req, socket, started, decision.rule, rejectAnswer(decision, req.headers.accept, routeLabels?.of(decision)));
     },
 
     connect(req, socket) {
       const started = performance.now();
-      socket.on('error', () => socket.destroy());
       const reply = proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined);
-      writeRawAnswer(socket, reply);
+      // Over HTTP/2 (--https) a CONNECT is a stream with a response, not a socket.
+      if (isHttp2(req)) {
+        (socket as unknown as ServerResponse).writeHead(reply.status, reply.headers).end(reply.body);
+      } else {
+        socket.on('error', () => socket.destroy());
+        writeRawAnswer(socket, reply);
+      }
       if (!accessLog.wants('http')) return;
-      accessLog.record({ kind: 'http', method: 'CONNECT', path: req.url ?? '', target: 'proxy', rule: undefined, statusCode: reply.status, responseTime: elapsed(started) }, req);
+      accessLog.record({ kind: 'http', method: 'CONNECT', path: req.url ?? '', target: 'proxy', rule: undefined, statusCode: reply.status, responseTime: elapsed(started) }, req, undefined);
     },
   };
 }

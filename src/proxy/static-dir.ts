@@ -13,6 +13,7 @@ import mime from 'mime';
 import type { AccessLog } from './access-log.js';
 import { proxyAnswer } from './answers.js';
 import { ALLOW_HEADER, type ForwardDecision } from '../router.js';
+import { ROUTE_HEADER, type RouteLabels } from './route-label.js';
 
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, decision: ForwardDecision) => void;
 
@@ -45,7 +46,7 @@ function contentTypeOf(file: string): string {
   return type.startsWith('text/') || type === 'application/javascript' || type === 'application/json' ? `${type}; charset=utf-8` : type;
 }
 
-export async function createStaticHandler(directory: string, accessLog: AccessLog): Promise<StaticHandler> {
+export async function createStaticHandler(directory: string, accessLog: AccessLog, routeLabels: RouteLabels | undefined): Promise<StaticHandler> {
   const root = await realpath(directory);
   const isInside = (file: string): boolean => file === root || file.startsWith(root + sep);
 
@@ -81,7 +82,9 @@ export async function createStaticHandler(directory: string, accessLog: AccessLo
 
   return function serveStatic(req, res, decision) {
     const { path } = decision;
-    accessLog.trackHttp(req, res, decision.target, 'frontend-dir', decision.rule);
+    accessLog.trackHttp(req, res, decision.target, 'frontend-dir', decision);
+    const route = routeLabels?.of(decision);
+    if (route !== undefined) res.setHeader(ROUTE_HEADER, route);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { Allow: ALLOW_HEADER }).end();
       return;

@@ -12,6 +12,7 @@ import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { OpenRelays } from './open-relays.js';
 import { relay } from './relay.js';
 import type { ForwardDecision } from '../router.js';
+import { ROUTE_HEADER, type RouteLabels, routeHeaderLines } from './route-label.js';
 import type { Upstream } from './upstream.js';
 
 interface UpgradeForwarderOptions {
@@ -20,6 +21,8 @@ interface UpgradeForwarderOptions {
   readonly accessLog: AccessLog;
   readonly logger: Logger;
   readonly openRelays: OpenRelays;
+  /** X-RDP-Route's values; undefined with --no-route-header. */
+  readonly routeLabels: RouteLabels | undefined;
 }
 
 export type UpgradeForwarder = (req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, decision: ForwardDecision) => void;
@@ -67,6 +70,7 @@ class Handshake {
   private readonly started = performance.now();
   private readonly clientGone = new ClientGone();
   private readonly onEarlyClose = (): void => this.clientGone.abort();
+  private readonly route: string | undefined;
 
   constructor(
     private readonly options: UpgradeForwarderOptions,
@@ -76,7 +80,9 @@ class Handshake {
     private readonly head: Buffer,
     private readonly upstream: Upstream,
     private readonly decision: ForwardDecision,
-  ) {}
+  ) {
+    this.route = options.routeLabels?.of(decision);
+  }
 
   start(): void {
     const { req, client, upstream, decision, options } = this;
@@ -91,7 +97,7 @@ class Handshake {
         return;
       }
       options.logger.warn({ upstream: upstream.name, path: decision.target, err: error.cause ?? error, code: error.code }, 'websocket upstream unavailable');
-      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts });
+      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts, extraHeaders: routeHeaderLines(this.route) });
       writeRawAnswer(client, answer);
       this.recordRefusal('proxy', answer.status);
     });
@@ -131,21 +137,22 @@ class Handshake {
     }
     if (response.headers.upgrade?.toLowerCase() !== 'websocket') {
       upstreamSocket.destroy();
-      const answer = proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept);
+      const answer = proxyAnswer('RDP_ERR_UPSTREAM_FAILED', `${upstream.name} switched to ${response.headers.upgrade ?? 'no protocol'}, not websocket`, req.headers.accept, { extraHeaders: routeHeaderLines(this.route) });
       writeRawAnswer(client, answer);
       this.recordRefusal('proxy', answer.status);
       return;
     }
     const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, options.trustProxy), true);
+    if (this.route !== undefined) responseHeaders.push(ROUTE_HEADER, this.route);
     client.write(headBlock(101, response.statusMessage, responseHeaders));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
-    const label = { req, path: decision.target, target: upstream.name, rule: decision.rule };
+    const label = { req, path: decision.target, target: upstream.name, rule: decision.rule, prefix: decision.prefix };
+    const bytes = relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, options.accessLog, options.openRelays);
     if (options.accessLog.wants('websocket-opened')) {
-      const protocol = req.headers['sec-websocket-protocol'];
-      options.accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(this.started), protocol }, req);
+      const protocol = response.headers['sec-websocket-protocol'];
+      options.accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(this.started), protocol }, req, bytes);
     }
-    relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, options.accessLog, options.openRelays);
   }
 
   /** Refused by the upstream: its own status and body, then the connection ends. */
@@ -156,7 +163,7 @@ class Handshake {
       return;
     }
     const responseHeaders = clientResponseHeaders(response.rawHeaders, upstream.origins, () => clientOrigin(req, this.options.trustProxy));
-    client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, 'Connection', 'close']));
+    client.write(headBlock(response.statusCode ?? 502, response.statusMessage, [...responseHeaders, ...routeHeaderLines(this.route), 'Connection', 'close']));
     response.pipe(client);
     this.recordRefusal('upstream', response.statusCode ?? 502);
   }
@@ -165,7 +172,7 @@ class Handshake {
     const { accessLog } = this.options;
     if (!accessLog.wants('websocket-refused')) return;
     const { req, upstream, decision } = this;
-    accessLog.record({ kind: 'websocket-refused', path: decision.target, target: upstream.name, rule: decision.rule, refusedBy, statusCode, responseTime: elapsed(this.started) }, req);
+    accessLog.record({ kind: 'websocket-refused', path: decision.target, target: upstream.name, rule: decision.rule, prefix: decision.prefix, refusedBy, statusCode, responseTime: elapsed(this.started) }, req);
   }
 }
 

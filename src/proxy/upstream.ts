@@ -17,9 +17,16 @@ export interface UpstreamFacts {
 }
 
 /** What a supervisor tells us about a process it runs; absent in proxy-only mode. */
-interface ProcessReport {
+export interface ProcessReport {
   readonly state: UpstreamState;
-  readonly logTail: () => readonly string[];
+  /** It crashed too often and the supervisor stopped restarting it. */
+  readonly givenUp: boolean;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+  /** How its last run ended ("exit code 1", "SIGKILL") and when (epoch ms). */
+  readonly lastExit: { readonly at: number; readonly how: string } | undefined;
+  /** Its newest output lines, at most `lines` (default: what an error page shows). */
+  logTail(lines?: number): readonly string[];
 }
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
@@ -98,6 +105,11 @@ export class Upstream {
 
   get logTail(): readonly string[] {
     return this.process?.logTail() ?? [];
+  }
+
+  /** The supervisor's report on the process behind it; undefined in proxy-only mode. */
+  get processReport(): ProcessReport | undefined {
+    return this.process;
   }
 
   /** Its supervisor gave up on it (or stopped it): nothing will come back to wait for. */

@@ -17,7 +17,7 @@ export interface ChildCommand {
   readonly env: Readonly<Record<string, string>>;
 }
 
-interface ChildExit {
+export interface ChildExit {
   readonly exitCode: number | undefined;
   readonly signal: string | undefined;
 }

@@ -1,6 +1,8 @@
 // What to start, from the resolved config: an upstream given as a URL is not started; the others
 // get their commands, side ports and environment (the caller's, plus REFLEX_API_URL = the proxy's
-// public origin, plus the Vite host names a public host needs).
+// public origin, or over https the same origin on a host Reflex keeps, plus the Vite host names a
+// public host needs).
+import { reflexApiUrl } from '../config/reflex-backend-url.js';
 import { needsFrontend, type ResolvedConfig } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
 import { detectProject } from '../project/detect.js';
@@ -40,8 +42,10 @@ function needs(config: ResolvedConfig): { django: boolean; reflex: boolean } {
 
 function childEnv(env: Environment, publicUrl: string): Record<string, string> {
   const inherited = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  // Over https on localhost, a host whose port Reflex's client keeps (docs/https.md).
+  const { apiUrl } = reflexApiUrl(publicUrl);
   // Python block-buffers a pipe: unbuffered, each log line arrives when it is written.
-  return { ...Object.fromEntries(inherited), PYTHONUNBUFFERED: '1', REFLEX_API_URL: publicUrl, API_URL: publicUrl };
+  return { ...Object.fromEntries(inherited), PYTHONUNBUFFERED: '1', REFLEX_API_URL: apiUrl, API_URL: apiUrl };
 }
 
 /** `env`: the environment the proxy was started with; the project is looked up and run in it. */

@@ -4,11 +4,44 @@ import { randomUUID } from 'node:crypto';
 import { type Answer, headerValue } from './http.js';
 import { cookieProblems, parseSetCookie } from './cookies.js';
 import { type Check, type CheckResult, type CheckRun, describe, fail, type Outcome, pass, runChecklist, skip, snippet, type UpstreamName, type VerifyOptions } from './runner.js';
+import { parseRoute, ROUTE_HEADER, type RouteTaken, routeText } from './route-header.js';
 import { socketIoHandshake } from './socketio.js';
 import { ALLOW_HEADER } from '../router.js';
 
 const UPLOAD_REFUSAL = 'Missing reflex-client-token or reflex-event-handler header.';
+/** Real Reflex registers /_upload only when a page uses an upload component (docs/upstreams.md). */
+export const NO_UPLOAD_HANDLER = 'the app registers no upload handler (no rx.upload on any page)';
+/** engine.io's answer to a request that is not a WebSocket upgrade: Reflex accepts only those. */
+const POLLING_REFUSAL = 'Invalid transport';
 const VERIFY_PROTOCOL = 'reflex-django-proxy-verify';
+/** Node's codes for a certificate chain it does not accept. */
+const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const SSL_HEADER_LINE = "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')";
+
+/**
+ * Over https, Django's Origin and Referer checks fail when it takes the request for http (its good
+ * origin is built from request.is_secure()); over http, when something in front rewrote Host.
+ */
+function csrfFix(url: URL, body: string): string {
+  if (url.protocol === 'https:') {
+    const named = /(Origin|Referer) checking failed/.test(body) ? '' : 'most likely, ';
+    return `${named}Django does not see https: set ${SSL_HEADER_LINE} in its settings (the proxy's --https sends X-Forwarded-Proto: https; behind another TLS terminator also give --trust-proxy), or add ${url.origin} to CSRF_TRUSTED_ORIGINS`;
+  }
+  return 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS';
+}
+
+/** A failure when the proxy says it sent `path` elsewhere than `expected`; undefined otherwise. */
+function misrouted(answer: Answer, path: string, expected: string, fix: string): Outcome | undefined {
+  const route = parseRoute(answer.headers[ROUTE_HEADER]);
+  if (route === undefined || route.target === expected) return undefined;
+  return fail(`${path} went to ${routeText(route)}, not ${expected}, and answered ${describe(answer)}`, fix);
+}
+
+/** Why /__rdp/ refused verify, from the proxy's own 403 answer. */
+function forbiddenWhy(body: string): string {
+  if (body.includes('RDP_ERR_STATUS_HOST')) return "it answers only the proxy's own Host names: give --url with localhost or an IP address, or start the proxy with --public-url set to this origin";
+  return 'it answers loopback clients only: start the proxy with --expose-status';
+}
 
 /** 1: /__rdp/health answers, and says which upstreams are down (later checks skip for them). */
 async function proxyAnswers(run: CheckRun): Promise<Outcome> {
@@ -16,11 +49,14 @@ async function proxyAnswers(run: CheckRun): Promise<Outcome> {
   try {
     health = await run.send('/__rdp/health', { headers: { Accept: 'application/json' } });
   } catch (error) {
+    if (UNTRUSTED.has((error as NodeJS.ErrnoException).code ?? '')) {
+      return fail(`${run.url.origin} answers with a certificate verify does not trust (${(error as Error).message})`, "put the CA that signed it in NODE_EXTRA_CA_CERTS (mkcert's is in $(mkcert -CAROOT)/rootCA.pem); the local CA of --https is trusted without it");
+    }
     return fail(`nothing answers at ${run.url.origin} (${(error as Error).message})`, 'start the proxy (npx reflex-django-proxy) or give --url');
   }
   run.reachable = true;
   if (health.status !== 200 && health.status !== 503) {
-    const why = health.status === 403 ? 'it answers loopback clients only: start the proxy with --expose-status' : 'another server in front does not pass it, or --url is not the proxy';
+    const why = health.status === 403 ? forbiddenWhy(health.body) : 'another server in front does not pass it, or --url is not the proxy';
     return skip(`/__rdp/ is not reachable (${health.status}): ${why}`);
   }
   let upstreams: Array<{ name: UpstreamName; url: string; state: string }>;
@@ -39,12 +75,20 @@ async function proxyAnswers(run: CheckRun): Promise<Outcome> {
   );
 }
 
+/** Who serves the pages in django_outer: the frontend, or a single-port Reflex's backend (rule 4). */
+function pagesUpstream(route: RouteTaken | undefined): string {
+  return route?.target === 'reflex' && route.rule === 4 ? 'reflex' : 'frontend';
+}
+
 /** 2: the pages' HTML at / (the frontend's; in the split layout Django's), kept to tell it apart from Django's admin. */
 async function pagesServeRoot(run: CheckRun): Promise<Outcome> {
   const split = run.options.layout === 'split';
   const blocked = run.blockedBy([split ? 'django' : 'frontend']);
   if (blocked) return blocked;
   const answer = await run.get('/');
+  // In the split layout any HTML at / will do: a proxy of the other layout is told by check 9.
+  const elsewhere = split ? undefined : misrouted(answer, '/', pagesUpstream(parseRoute(answer.headers[ROUTE_HEADER])), "give --url the proxy's origin; / must reach the Reflex frontend (is / among the Django prefixes?)");
+  if (elsewhere) return elsewhere;
   if (answer.status === 200 && headerValue(answer, 'content-type').includes('text/html')) {
     run.frontendBody = answer.body;
     return pass(split ? "HTML from Django's catch-all view" : 'HTML from the frontend');
@@ -60,6 +104,8 @@ async function adminIsDjango(run: CheckRun): Promise<Outcome> {
   const blocked = run.blockedBy(['django']);
   if (blocked) return blocked;
   const answer = await run.get('/admin/');
+  const elsewhere = misrouted(answer, '/admin/', 'django', 'add /admin to the Django prefixes (--django-prefix /admin)');
+  if (elsewhere) return elsewhere;
   const location = headerValue(answer, 'location');
   if (answer.status === 302 && location.includes('login')) return pass(`redirects to Django's login (${location})`);
   if (answer.status === 200 && /Django|csrfmiddlewaretoken/.test(answer.body) && answer.body !== run.frontendBody) return pass("Django's admin page");
@@ -82,8 +128,11 @@ async function staticFilesServed(run: CheckRun): Promise<Outcome> {
   const stylesheet = /<link[^>]+href="([^"]+\.css)"/.exec(loginPage.body)?.[1];
   if (stylesheet === undefined) return fail(`${loginPath} links no stylesheet (${describe(loginPage)})`, 'give --login-url the admin login path');
   const css = await run.get(stylesheet, { Accept: 'text/css' });
+  const fix = `add the static prefix (${run.at(stylesheet).pathname.split('/').slice(0, 2).join('/')}) to the Django prefixes`;
+  const elsewhere = misrouted(css, stylesheet, 'django', fix);
+  if (elsewhere) return elsewhere;
   if (css.status === 200 && headerValue(css, 'content-type').includes('text/css')) return pass(`${stylesheet} is CSS`);
-  return fail(`${stylesheet} answered ${describe(css)}`, `add the static prefix (${run.at(stylesheet).pathname.split('/').slice(0, 2).join('/')}) to the Django prefixes`);
+  return fail(`${stylesheet} answered ${describe(css)}`, fix);
 }
 
 /** 5: the admin login form posts through the proxy and sets a session cookie browsers keep. */
@@ -103,7 +152,9 @@ async function adminLogin(run: CheckRun): Promise<Outcome> {
     body: new URLSearchParams({ csrfmiddlewaretoken: token, username, password, next: '/admin/' }).toString(),
   });
   if (answer.status === 403) {
-    return fail(`the login was refused by CSRF (403): ${snippet(answer.body)}`, 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS');
+    // Django's CSRF page (with DEBUG) gives its reason on a line of its own.
+    const reason = /(?:Origin|Referer) checking failed[^<\n]*/.exec(answer.body)?.[0].trim() ?? snippet(answer.body);
+    return fail(`the login was refused by CSRF (403): ${reason}`, csrfFix(run.url, answer.body));
   }
   if (answer.status !== 302) return fail(`the login form came back (${describe(answer)}): wrong username or password?`, 'give the credentials of a staff user');
   const line = answer.setCookies.find((cookie) => parseSetCookie(cookie).name === sessionCookie);
@@ -120,8 +171,11 @@ async function adminLogin(run: CheckRun): Promise<Outcome> {
   return { status: worst.severity, reason: problems.map((problem) => problem.reason).join('; '), fix: worst.fix };
 }
 
-/** What to do about a refused /_event handshake, by its status. */
-function handshakeRefusalFix(status: number, origin: string, eventPath: string): string {
+/** What to do about a refused /_event handshake, by its status and body. */
+function handshakeRefusalFix(status: number, body: string, origin: string, eventPath: string): string {
+  if (body.includes(POLLING_REFUSAL)) {
+    return 'the Reflex backend saw no WebSocket upgrade (engine.io answers "Invalid transport" to anything else): whatever sits in front must pass Upgrade and Connection';
+  }
   if (status === 403 || status === 400) return `the Reflex backend refused Origin ${origin}: add it to cors_allowed_origins in rxconfig.py`;
   if (status === 404) return `${eventPath} must reach the Reflex backend: check --reflex-backend-url, the reserved prefixes and --reflex-backend-path`;
   return 'start the Reflex backend; the proxy log says why it failed';
@@ -135,10 +189,13 @@ async function reflexSocketConnects(run: CheckRun): Promise<Outcome> {
   const socketUrl = run.at(`${run.options.eventPath}/?EIO=4&transport=websocket&rdp_verify=${run.handshakeMarker}`);
   socketUrl.protocol = run.url.protocol === 'https:' ? 'wss:' : 'ws:';
   const cookie = run.cookieHeader();
-  const outcome = await socketIoHandshake(socketUrl, { origin: run.url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs: run.options.timeoutMs, ...(cookie === '' ? {} : { cookie }) });
+  const outcome = await socketIoHandshake(socketUrl, { origin: run.url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs: run.options.timeoutMs, ca: run.options.ca, ...(cookie === '' ? {} : { cookie }) });
+  if (outcome.route !== undefined && outcome.route.target !== 'reflex') {
+    return fail(`the ${run.options.eventPath} handshake went to ${routeText(outcome.route)}, not the Reflex backend`, `${run.options.eventPath} must reach the Reflex backend: keep it among the reserved prefixes`);
+  }
   if (outcome.refusedWith !== undefined) {
     const { status, body } = outcome.refusedWith;
-    return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, handshakeRefusalFix(status, run.url.origin, run.options.eventPath));
+    return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, handshakeRefusalFix(status, body, run.url.origin, run.options.eventPath));
   }
   if (!outcome.connected) return fail(outcome.problem ?? 'the Socket.IO handshake did not complete', 'check the Reflex backend log');
   if (outcome.subprotocol !== VERIFY_PROTOCOL) {
@@ -164,16 +221,37 @@ async function sessionReachesReflex(run: CheckRun): Promise<Outcome> {
   return fail(`the handshake carried ${record.cookieNames.join(', ') || 'no cookies'}, not ${sessionCookie}`, 'the browser would not send the session cookie to /_event: see check 5');
 }
 
-/** 8: an upload without Reflex's headers gets Reflex's own 400, so /_upload reaches it. */
+/**
+ * Check 8's verdict on POST /_upload. Reflex's 400 for a request without its headers proves the
+ * route on its own. A 404 passes only when the proxy says the Reflex backend answered it (real
+ * Reflex has no /_upload without rx.upload) and that backend took the Reflex socket (check 6): a
+ * 404 from Django, the frontend or an unknown server is a routing failure.
+ */
+function judgeUpload(answer: Answer, uploadPath: string, route: RouteTaken | undefined, socketFailed: boolean): Outcome {
+  const fixRoute = `${uploadPath} must reach the Reflex backend: keep it among the reserved prefixes (--reserved-prefix) and check --reflex-backend-url`;
+  if (route !== undefined && route.target !== 'reflex') return fail(`${uploadPath} went to ${routeText(route)} and answered ${describe(answer)}`, fixRoute);
+  if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
+  if (answer.status !== 404) return fail(`${uploadPath} answered ${describe(answer)}: ${snippet(answer.body)}`, fixRoute);
+  if (route === undefined) {
+    return fail(`${uploadPath} answered 404 and nothing shows the Reflex backend answered it (no X-RDP-Route header, no record at /__rdp/requests)`, 'run verify against reflex-django-proxy itself, without --no-route-header, so the route it took can be read');
+  }
+  if (socketFailed) {
+    return fail(`${uploadPath} answered 404 from ${routeText(route)}, but that backend did not take the Reflex socket (check 6): it may not be Reflex`, 'check --reflex-backend-url: it must be the Reflex backend (reflex run --backend-port)');
+  }
+  return pass(`404 from the Reflex backend: ${NO_UPLOAD_HANDLER}; ${uploadPath} is routed to it for when one does`);
+}
+
+/** 8: /_upload reaches the Reflex backend: its own 400 without Reflex's headers, or its 404 without rx.upload. */
 async function uploadReachesReflex(run: CheckRun): Promise<Outcome> {
   const blocked = run.blockedBy(['reflex']) ?? run.notTheProxy();
   if (blocked) return blocked;
-  const boundary = `rdp-verify-${randomUUID()}`;
+  const marker = randomUUID();
+  const boundary = `rdp-verify-${marker}`;
   const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
   const { uploadPath } = run.options;
-  const answer = await run.send(uploadPath, { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
-  if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
-  return fail(`${uploadPath} answered ${describe(answer)}: ${snippet(answer.body)}`, `${uploadPath} must reach the Reflex backend: check the reserved prefixes and --reflex-backend-url`);
+  // The marker in the target finds this request in the proxy's records when no route header came.
+  const answer = await run.send(`${uploadPath}?rdp_verify=${marker}`, { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
+  return judgeUpload(answer, uploadPath, parseRoute(answer.headers[ROUTE_HEADER]) ?? (await run.recordedRoute(marker)), run.failed(6));
 }
 
 /** 9: django_outer answers 405 with Allow on a frontend path; the split layout sends the POST to Django. */

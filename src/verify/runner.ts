@@ -1,10 +1,11 @@
 // How verify's checks run: in order, each seeing what the earlier ones learned, each turned into one
 // numbered result as soon as it is known. A check that throws (a request that failed) is a failure
 // saying so, never the end of the run.
-import type { Layout } from '../router.js';
+import type { RoutingFacts } from '../config/routes-report.js';
 import { type Answer, headerValue, send, type SendOptions } from './http.js';
+import type { RouteTaken } from './route-header.js';
 
-type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
 export interface CheckResult {
   readonly id: number;
@@ -14,9 +15,10 @@ export interface CheckResult {
   readonly fix: string | null;
   /** The earlier check whose failure made this one skip. */
   readonly needs: number | null;
+  readonly durationMs: number;
 }
 
-export interface VerifyOptions {
+export interface VerifyOptions extends RoutingFacts {
   readonly url: URL;
   readonly username: string | undefined;
   readonly password: string | undefined;
@@ -24,15 +26,12 @@ export interface VerifyOptions {
   readonly sessionCookie: string;
   readonly requireSession: boolean;
   readonly timeoutMs: number;
-  /** split: Django serves the pages and every non-Reflex method (checks 2 and 9 follow). */
-  readonly layout: Layout;
-  /** Reflex's socket and upload paths, under its backend path. */
-  readonly eventPath: string;
-  readonly uploadPath: string;
+  /** Certificates trusted over https (trust.ts); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 export type UpstreamName = 'django' | 'reflex' | 'frontend';
-export type Outcome = Omit<CheckResult, 'id' | 'name' | 'needs'> & { readonly needs?: number | null };
+export type Outcome = Omit<CheckResult, 'id' | 'name' | 'needs' | 'durationMs'> & { readonly needs?: number | null };
 
 export interface Check {
   readonly name: string;
@@ -45,7 +44,11 @@ export const skip = (reason: string, needs: number | null = null): Outcome => ({
 
 /** A page's text, short enough for one line of a report. */
 export function snippet(body: string): string {
-  const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/<(style|script)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
@@ -79,8 +82,8 @@ export class CheckRun {
     return new URL(path, this.options.url);
   }
 
-  send(path: string, init: Omit<SendOptions, 'timeoutMs'>): Promise<Answer> {
-    return send(this.at(path), { ...init, timeoutMs: this.options.timeoutMs });
+  send(path: string, init: Omit<SendOptions, 'timeoutMs' | 'ca'>): Promise<Answer> {
+    return send(this.at(path), { ...init, timeoutMs: this.options.timeoutMs, ca: this.options.ca });
   }
 
   /** A page as a browser asks for it. */
@@ -103,6 +106,23 @@ export class CheckRun {
     return down.length > 0 ? skip(`${down.join(' and ')} is down`, 1) : undefined;
   }
 
+  /**
+   * The route the proxy recorded for the request whose target holds `marker`, from /__rdp/requests:
+   * what says who answered when no X-RDP-Route header did (--no-route-header).
+   */
+  async recordedRoute(marker: string): Promise<RouteTaken | undefined> {
+    // The record is written as the response finishes, which can be a moment after the client read it.
+    for (let attempt = 0; this.statusEndpoints && attempt < 3; attempt += 1) {
+      const answer = await this.send('/__rdp/requests', { headers: { Accept: 'application/json' } });
+      if (answer.status !== 200) return undefined;
+      const { requests } = JSON.parse(answer.body) as { requests: Array<{ path: string } & RouteTaken> };
+      const found = requests.find((request) => request.path.includes(marker));
+      if (found !== undefined) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
+  }
+
   /** Without /__rdp/ nothing proves --url is the proxy; a failed check 2 then says it is not. */
   notTheProxy(): Outcome | undefined {
     return !this.statusEndpoints && this.failed(2) ? skip('--url does not route like the proxy', 2) : undefined;
@@ -113,12 +133,14 @@ export async function runChecklist(checks: readonly Check[], options: VerifyOpti
   const run = new CheckRun(options);
   for (const [index, check] of checks.entries()) {
     let outcome: Outcome;
+    const started = performance.now();
     try {
       outcome = await check.run(run);
     } catch (error) {
       outcome = fail(`the request failed: ${(error as Error).message}`, 'check that the proxy is still running');
     }
-    const result: CheckResult = { id: index + 1, name: check.name, status: outcome.status, reason: outcome.reason, fix: outcome.fix, needs: outcome.needs ?? null };
+    const durationMs = Math.round(performance.now() - started);
+    const result: CheckResult = { id: index + 1, name: check.name, status: outcome.status, reason: outcome.reason, fix: outcome.fix, needs: outcome.needs ?? null, durationMs };
     run.results.push(result);
     onResult(result);
   }

@@ -2,6 +2,7 @@
 // /_event/?EIO=4&transport=websocket offering a subprotocol, then a Socket.IO CONNECT to the
 // /_event namespace. Each way it can fail is told apart, so verify can name the cause.
 import WebSocket from 'ws';
+import { parseRoute, ROUTE_HEADER, type RouteTaken } from './route-header.js';
 
 interface HandshakeOutcome {
   /** The HTTP status of a refused handshake. */
@@ -11,6 +12,8 @@ interface HandshakeOutcome {
   readonly connected: boolean;
   /** What went wrong, when it did not connect. */
   readonly problem?: string;
+  /** Where the proxy sent the handshake, from the 101's or the refusal's X-RDP-Route. */
+  readonly route?: RouteTaken;
 }
 
 interface HandshakeOptions {
@@ -19,14 +22,17 @@ interface HandshakeOptions {
   readonly protocol: string;
   readonly namespace: string;
   readonly timeoutMs: number;
+  /** Certificates to trust over wss: (verify's list); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 export function socketIoHandshake(url: URL, options: HandshakeOptions): Promise<HandshakeOutcome> {
   return new Promise((resolve) => {
     const headers: Record<string, string> = { Origin: options.origin };
     if (options.cookie !== undefined) headers.Cookie = options.cookie;
-    const ws = new WebSocket(url, [options.protocol], { headers, handshakeTimeout: options.timeoutMs, perMessageDeflate: false });
+    const ws = new WebSocket(url, [options.protocol], { headers, handshakeTimeout: options.timeoutMs, perMessageDeflate: false, ...(options.ca === undefined ? {} : { ca: [...options.ca] }) });
     let settled = false;
+    let route: RouteTaken | undefined;
     const finish = (outcome: HandshakeOutcome): void => {
       if (settled) return;
       settled = true;
@@ -34,10 +40,12 @@ export function socketIoHandshake(url: URL, options: HandshakeOptions): Promise<
       ws.removeAllListeners('message');
       ws.on('error', () => {});
       ws.terminate();
-      resolve(outcome);
+      resolve(route === undefined ? outcome : { ...outcome, route });
     };
+    ws.on('upgrade', (response) => (route = parseRoute(response.headers[ROUTE_HEADER])));
     const timer = setTimeout(() => finish({ connected: false, subprotocol: ws.protocol || undefined, problem: `no Socket.IO answer within ${options.timeoutMs} ms` }), options.timeoutMs);
     ws.on('unexpected-response', (_request, response) => {
+      route = parseRoute(response.headers[ROUTE_HEADER]);
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk.slice(0, 2048)));

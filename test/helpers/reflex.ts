@@ -19,7 +19,7 @@ export interface StartReflexStandinOptions {
   port?: number;
   /** REFLEX_BACKEND_PATH: every route under it (Reflex ≥ 0.9). */
   backendPath?: string;
-  /** A page uses rx.upload, so /_upload exists (default true, as verify expects). */
+  /** A page uses rx.upload, so /_upload exists (default true); false answers 404 text/plain as real Reflex does. */
   uploads?: boolean;
   /** REFLEX_ADD_ALL_ROUTES_ENDPOINT: /_all_routes exists. */
   allRoutes?: boolean;

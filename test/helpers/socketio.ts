@@ -23,10 +23,17 @@ export interface ReflexSocketAnswer {
   protocol: string | undefined;
 }
 
-/** `eventPath` is the engine.io path: /_event, or under the backend path (REFLEX_BACKEND_PATH). */
-export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}, eventPath = '/_event'): Promise<ReflexSocketAnswer> {
+export interface WhoamiOptions {
+  /** The engine.io path: /_event, or under the backend path (REFLEX_BACKEND_PATH). */
+  eventPath?: string;
+  /** For an https base URL, the CA to trust (the socket is then wss://). */
+  ca?: string;
+}
+
+export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}, options: WhoamiOptions = {}): Promise<ReflexSocketAnswer> {
   const socket: Socket = io(`${baseUrl}/_event`, {
-    path: eventPath,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    path: options.eventPath ?? '/_event',
     transports: ['websocket'],
     protocols: [REFLEX_VERSION],
     reconnection: false,

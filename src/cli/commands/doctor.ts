@@ -2,6 +2,7 @@
 // breaks sessions on one origin. Same config loading as the server, so --public-url, --trust-proxy
 // and --project mean what they mean there. Exit 1 when a finding is an error.
 import { needsFrontend, resolveConfig } from '../../config/resolve.js';
+import { reservedPath } from '../../config/routes-report.js';
 import { examineProject } from '../../doctor/examine.js';
 import { countOf, reportJson, reportText } from '../../doctor/report.js';
 import { EXIT_FAILURE, EXIT_OK, RdpError } from '../../errors.js';
@@ -27,9 +28,10 @@ export const command: Command = {
       env: context.env,
       publicUrl: config.publicUrl,
       trustProxy: config.trustProxy,
-      eventPath: config.reservedPrefixes.find((entry) => entry.prefix.endsWith('/_event'))?.prefix ?? '/_event',
+      servesTls: config.https !== undefined,
+      reflexStartedByProxy: config.supervise && config.reflexBackendUrl === undefined,
+      eventPath: reservedPath(config, '/_event'),
       frontendIsDirectory: config.frontendDir !== undefined || !needsFrontend(config),
-      proxyStartsReflex: config.supervise && config.reflexBackendUrl === undefined,
     });
     context.stdout.write(own.json === true ? reportJson(report) : reportText(report));
     return countOf(report.findings).errors > 0 ? EXIT_FAILURE : EXIT_OK;

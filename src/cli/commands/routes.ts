@@ -1,16 +1,9 @@
 // `routes`: the routing table in force, or where given paths go, with the same config loading as
 // the server so what it prints is what the server does.
 import { RdpError } from '../../errors.js';
-import { describeRoutes, explainPath, type PathReport, routesTableText } from '../../config/routes-report.js';
+import { describeRoutes, explainPath, explainText, routesTableText } from '../../config/routes-report.js';
 import type { Command } from '../context.js';
 import { resolveWithDiscovery } from '../discovery.js';
-
-function pathText(report: PathReport): string {
-  const request = `${report.upgrade ? 'WebSocket ' : ''}${report.method} ${report.path}`;
-  const outcome = report.target === 'reject' ? `${report.status} (${report.reason})` : report.target;
-  const why = report.rule === null ? report.ruleName : `rule ${report.rule}: ${report.ruleName}${report.prefix === null ? '' : `, prefix ${report.prefix}`}`;
-  return `${request} → ${outcome}  [${why}]`;
-}
 
 export const command: Command = {
   name: 'routes',
@@ -35,7 +28,7 @@ export const command: Command = {
     if (own.json === true) {
       context.stdout.write(`${JSON.stringify(paths.length > 0 ? { paths } : describeRoutes(config), null, 2)}\n`);
     } else {
-      context.stdout.write(paths.length > 0 ? `${paths.map(pathText).join('\n')}\n` : routesTableText(describeRoutes(config)));
+      context.stdout.write(paths.length > 0 ? `${paths.map(explainText).join('\n')}\n` : routesTableText(describeRoutes(config)));
     }
     return 0;
   },
