@@ -66,6 +66,8 @@ function nodeServer(config: ResolvedConfig, parts: HandlerParts): Server {
     headersTimeout: config.headersTimeoutMs,
     // Uploads of gigabytes: no whole-request deadline, only the headers one.
     requestTimeout: 0,
+    // Refused by request-checks.ts instead, with the proxy's own answer and reason.
+    requireHostHeader: false,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
   });
   const handlers = createRequestHandlers(parts);

@@ -57,12 +57,16 @@ const ROWS: readonly Row[] = [
   { name: 'a bracket in a header name', send: get('/admin/x', 'X(y): 1'), statuses: [400], reason: BAD, upstream: 'nothing' },
   { name: 'a lower-case method', send: req('get /admin/x HTTP/1.1', 'Connection: close'), statuses: [400], reason: BAD, upstream: 'nothing' },
   { name: 'a space inside the target', send: req('GET /admin/a b HTTP/1.1', 'Connection: close'), statuses: [400], reason: BAD, upstream: 'nothing' },
+  { name: 'no Host on HTTP/1.1', send: 'GET /admin/x HTTP/1.1\r\nConnection: close\r\n\r\n', statuses: [400], reason: /RDP_ERR_BAD_REQUEST: no Host/, upstream: 'nothing' },
   { name: 'no Host on HTTP/1.0 is forwarded', send: 'GET /admin/x HTTP/1.0\r\n\r\n', statuses: [200], upstream: { kind: 'http', url: '/admin/x' } },
   { name: 'headers over 16 KiB', send: get('/admin/x', `X-Big: ${'a'.repeat(17 * 1024)}`), statuses: [431], reason: /RDP_ERR_HEADERS_TOO_LARGE/, upstream: 'nothing' },
   { name: 'many headers adding up over 16 KiB', send: get('/admin/x', ...Array.from({ length: 200 }, (_, i) => `X-H${i}: ${'b'.repeat(100)}`)), statuses: [431], reason: /RDP_ERR_HEADERS_TOO_LARGE/, upstream: 'nothing' },
   { name: 'a 15 KiB header passes', send: get('/admin/x', `X-Fits: ${'c'.repeat(15 * 1024)}`), statuses: [200], upstream: { kind: 'http' } },
   { name: 'Expect other than 100-continue', send: get('/admin/x', 'Expect: teapot'), statuses: [417], upstream: 'nothing' },
   // Two Hosts: which one would the upstream believe?
+  { name: 'two Host lines', send: get('/admin/x', 'Host: other.example'), statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*Host/, upstream: 'nothing' },
+  { name: 'two equal Host lines', send: get('/admin/x', 'Host: $host'), statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*Host/, upstream: 'nothing' },
+  { name: 'two Host lines on a WebSocket handshake', send: ws('/admin/ws', 'Host: other.example'), statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*Host/, upstream: 'nothing' },
   // Framing: smuggling shapes and transfer codings
   { name: 'Content-Length and Transfer-Encoding', send: post('/admin/x', ['Content-Length: 5', 'Transfer-Encoding: chunked'], '0\r\n\r\nGET /admin/smuggled HTTP/1.1\r\nHost: x\r\n\r\n'), statuses: [400], reason: BAD, upstream: 'nothing' },
   { name: 'two different Content-Length values', send: post('/admin/x', ['Content-Length: 5', 'Content-Length: 6'], 'hello!'), statuses: [400], reason: BAD, upstream: 'nothing' },
@@ -70,6 +74,9 @@ const ROWS: readonly Row[] = [
   { name: 'a negative Content-Length', send: post('/admin/x', ['Content-Length: -5'], 'hello'), statuses: [400], reason: BAD, upstream: 'nothing' },
   { name: 'a Content-Length with a plus sign', send: post('/admin/x', ['Content-Length: +5'], 'hello'), statuses: [400], reason: BAD, upstream: 'nothing' },
   { name: 'Transfer-Encoding not ending in chunked', send: post('/admin/x', ['Transfer-Encoding: chunked, identity'], '0\r\n\r\n'), statuses: [400], reason: BAD, upstream: 'nothing' },
+  { name: 'Transfer-Encoding: gzip, chunked', send: post('/admin/x', ['Transfer-Encoding: gzip, chunked'], '5\r\nhello\r\n0\r\n\r\n'), statuses: [501], reason: /^501 RDP_ERR_TRANSFER_CODING: .*gzip/, upstream: 'nothing' },
+  { name: 'an unknown coding before chunked', send: post('/admin/x', ['Transfer-Encoding: x-custom , chunked'], '0\r\n\r\n'), statuses: [501], reason: /x-custom/, upstream: 'nothing' },
+  { name: 'gzip and chunked on two lines', send: post('/admin/x', ['Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'], '0\r\n\r\n'), statuses: [501], reason: /gzip/, upstream: 'nothing' },
   { name: 'chunked twice', send: post('/admin/x', ['Transfer-Encoding: chunked, chunked'], '0\r\n\r\n'), statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*Transfer-Encoding/, upstream: 'nothing' },
   { name: 'a chunk size that overflows', send: post('/admin/x', ['Transfer-Encoding: chunked'], 'fffffffffffffffff\r\nhello\r\n0\r\n\r\n'), statuses: [400], reason: BAD, upstream: 'nothing' },
   { name: 'a plain Content-Length body', send: post('/admin/x', ['Content-Length: 5'], 'hello'), statuses: [200], upstream: { kind: 'http', has: { 'content-length': '5' }, body: 'hello' } },
@@ -84,6 +91,8 @@ const ROWS: readonly Row[] = [
   // WebSocket handshakes
   { name: 'a WebSocket handshake', send: ws('/admin/ws'), statuses: [101], headOnly: true, upstream: { kind: 'upgrade', has: { host: '$host', upgrade: 'websocket' } } },
   { name: 'a handshake with Content-Length: 0', send: ws('/admin/ws', 'Content-Length: 0'), statuses: [101], headOnly: true, upstream: { kind: 'upgrade' } },
+  { name: 'a handshake with a body', send: ws('/admin/ws', 'Content-Length: 5') + 'hello', statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*body/, upstream: 'nothing' },
+  { name: 'a handshake with a chunked body', send: ws('/admin/ws', 'Transfer-Encoding: chunked') + '5\r\nhello\r\n0\r\n\r\n', statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*body/, upstream: 'nothing' },
   { name: 'an h2c upgrade', send: req('GET /admin/x HTTP/1.1', 'Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA'), statuses: [400], reason: /h2c.*WebSocket/, upstream: 'nothing' },
   // Upstreams that answer oddly
   // The proxy's own refusals
