@@ -82,10 +82,15 @@ const ROWS: readonly Row[] = [
   { name: 'a plain Content-Length body', send: post('/admin/x', ['Content-Length: 5'], 'hello'), statuses: [200], upstream: { kind: 'http', has: { 'content-length': '5' }, body: 'hello' } },
   { name: 'a chunked body', send: post('/admin/x', ['Transfer-Encoding: Chunked'], '5\r\nhello\r\n0\r\n\r\n'), statuses: [200], upstream: { kind: 'http', body: 'hello' } },
   // Header rules the client must not be able to bend
+  { name: 'Connection naming Host', send: get('/admin/x', 'Connection: host'), statuses: [200], upstream: { has: { host: '$host' } } },
+  { name: 'Connection naming Cookie', send: get('/admin/x', 'Cookie: sessionid=abc', 'Connection: cookie'), statuses: [200], upstream: { has: { cookie: 'sessionid=abc' } } },
+  { name: 'Connection naming Authorization', send: get('/admin/x', 'Authorization: Basic eDp5', 'Connection: Authorization'), statuses: [200], upstream: { has: { authorization: 'Basic eDp5' } } },
   { name: 'Connection naming Content-Length', send: post('/admin/x', ['Content-Length: 5', 'Connection: content-length'], 'hello'), statuses: [200], upstream: { has: { 'content-length': '5' }, lacks: ['transfer-encoding'], body: 'hello' } },
   { name: 'Connection naming a custom header drops it', send: get('/admin/x', 'X-Hop: 1', 'Connection: x-hop'), statuses: [200], upstream: { lacks: ['x-hop'] } },
   { name: 'hop-by-hop headers are dropped', send: get('/admin/x', 'Keep-Alive: timeout=5', 'TE: trailers', 'Trailer: X-T', 'Proxy-Authorization: Basic eDp5'), statuses: [200], upstream: { lacks: ['keep-alive', 'te', 'trailer', 'proxy-authorization'] } },
+  { name: "a client's Forwarded is replaced", send: get('/admin/x', 'Forwarded: for=10.9.9.9;proto=https;host=evil.example'), statuses: [200], upstream: { has: { forwarded: 'for=127.0.0.1;host="$host";proto=http' } } },
   { name: "a client's X-Forwarded-* are replaced", send: get('/admin/x', 'X-Forwarded-For: 10.9.9.9', 'X-Forwarded-Proto: https', 'X-Forwarded-Host: evil.example'), statuses: [200], upstream: { has: { 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': '$host' } } },
+  { name: "--trust-proxy: a client's Forwarded is appended to", send: get('/admin/x', 'Forwarded: for=10.9.9.9;proto=https', 'Forwarded: for=10.8.8.8'), statuses: [200], upstream: { has: { forwarded: 'for=10.9.9.9;proto=https, for=10.8.8.8, for=127.0.0.1;host="$host";proto=http' } }, flags: TRUST },
   { name: "--trust-proxy: a client's X-Forwarded-For is appended to", send: get('/admin/x', 'X-Forwarded-For: 10.9.9.9'), statuses: [200], upstream: { has: { 'x-forwarded-for': '10.9.9.9, 127.0.0.1' } }, flags: TRUST },
   { name: 'Expect: 100-continue is answered by the proxy', send: post('/admin/x', ['Content-Length: 5', 'Expect: 100-continue'], 'hello'), statuses: [100, 200], upstream: { lacks: ['expect'], body: 'hello' } },
   // WebSocket handshakes
@@ -93,6 +98,7 @@ const ROWS: readonly Row[] = [
   { name: 'a handshake with Content-Length: 0', send: ws('/admin/ws', 'Content-Length: 0'), statuses: [101], headOnly: true, upstream: { kind: 'upgrade' } },
   { name: 'a handshake with a body', send: ws('/admin/ws', 'Content-Length: 5') + 'hello', statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*body/, upstream: 'nothing' },
   { name: 'a handshake with a chunked body', send: ws('/admin/ws', 'Transfer-Encoding: chunked') + '5\r\nhello\r\n0\r\n\r\n', statuses: [400], reason: /RDP_ERR_BAD_REQUEST: .*body/, upstream: 'nothing' },
+  { name: 'Connection naming Host on a handshake', send: ws('/admin/ws', 'Connection: host'), statuses: [101], headOnly: true, upstream: { kind: 'upgrade', has: { host: '$host' } } },
   { name: 'an h2c upgrade', send: req('GET /admin/x HTTP/1.1', 'Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA'), statuses: [400], reason: /h2c.*WebSocket/, upstream: 'nothing' },
   // Upstreams that answer oddly
   // The proxy's own refusals

@@ -10,15 +10,36 @@ function isHopByHop(lowerName: string, connectionNamed: ReadonlySet<string> | un
   return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || connectionNamed?.has(lowerName) === true;
 }
 
+/**
+ * End-to-end headers the contract keeps whatever `Connection` lists: a client naming Host there
+ * would make the upstream see its own address (and fail Django's CSRF Origin check), and naming
+ * Content-Length would change the body's framing on the way up.
+ */
+const NEVER_HOP_BY_HOP = new Set(['host', 'cookie', 'set-cookie', 'authorization', 'content-length']);
+
 function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
       tokens ??= new Set();
-      for (const token of raw[i + 1]!.split(',')) tokens.add(token.trim().toLowerCase());
+      for (const token of raw[i + 1]!.split(',')) {
+        const name = token.trim().toLowerCase();
+        if (!NEVER_HOP_BY_HOP.has(name)) tokens.add(name);
+      }
     }
   }
   return tokens;
+}
+
+/** RFC 7239 §4: a value that is not a token goes in quotes; an IPv6 node in brackets too. */
+function forwardedValue(value: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** This hop's `Forwarded` element: the client's address, the Host it asked for, plain http. */
+function forwardedElement(address: string, host: string | undefined): string {
+  const node = address.includes(':') ? `[${address}]` : address;
+  return `for=${forwardedValue(node)}${host === undefined ? '' : `;host=${forwardedValue(host)}`};proto=http`;
 }
 
 function clientAddress(req: IncomingMessage): string {
@@ -35,7 +56,8 @@ interface ForwardedOptions {
 /**
  * The headers to send upstream: the client's end-to-end headers unchanged (Host included: Django's
  * ALLOWED_HOSTS and CSRF Origin check compare against it), hop-by-hop ones dropped, and
- * X-Forwarded-* set by the proxy — a client's own values kept only behind a trusted proxy.
+ * X-Forwarded-* and Forwarded set by the proxy — a client's own values kept (and this hop appended)
+ * only behind a trusted proxy, so a client cannot claim another address, host or scheme.
  */
 export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedOptions): string[] {
   const raw = req.rawHeaders;
@@ -45,11 +67,16 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
   let forwardedProto: string | undefined;
   let forwardedHost: string | undefined;
   let forwardedPort: string | undefined;
+  let forwarded: string | undefined;
   let host: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const lower = name.toLowerCase();
+    if (lower === 'forwarded') {
+      if (options.trustProxy) forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+      continue;
+    }
     if (lower.startsWith('x-forwarded-')) {
       if (!options.trustProxy) continue;
       if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
@@ -71,6 +98,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
   );
   if (forwardedHost !== undefined || host !== undefined) out.push('X-Forwarded-Host', (forwardedHost ?? host)!);
   out.push('X-Forwarded-Port', forwardedPort ?? String(req.socket.localPort ?? ''));
+  const element = forwardedElement(address, host);
+  out.push('Forwarded', forwarded === undefined ? element : `${forwarded}, ${element}`);
   // A body without Content-Length is framed again by undici (chunked) on its way up.
   if (options.isWebSocket) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
   return out;
