@@ -101,6 +101,9 @@ const ROWS: readonly Row[] = [
   { name: 'Connection naming Host on a handshake', send: ws('/admin/ws', 'Connection: host'), statuses: [101], headOnly: true, upstream: { kind: 'upgrade', has: { host: '$host' } } },
   { name: 'an h2c upgrade', send: req('GET /admin/x HTTP/1.1', 'Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA'), statuses: [400], reason: /h2c.*WebSocket/, upstream: 'nothing' },
   // Upstreams that answer oddly
+  { name: '103 Early Hints, then the response', send: get('/admin/early-hints'), statuses: [103, 200], upstream: { kind: 'http' } },
+  { name: '103 Early Hints to an HTTP/1.0 client: only the response', send: req('GET /admin/early-hints HTTP/1.0'), statuses: [200], upstream: { kind: 'http' } },
+  { name: 'event-stream headers before the first event', send: get('/admin/event-stream'), statuses: [200], headOnly: true, upstream: { kind: 'http' } },
   // The proxy's own refusals
   { name: 'CONNECT', send: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', statuses: [405], reason: /CONNECT/, upstream: 'nothing' },
   { name: 'an asterisk-form GET', send: get('*'), statuses: [400], reason: /RDP_ERR_BAD_TARGET/, upstream: 'nothing' },

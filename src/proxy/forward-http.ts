@@ -28,6 +28,26 @@ function latin1(raw: readonly Buffer[]): string[] {
   return raw.map((bytes) => bytes.toString('latin1'));
 }
 
+/**
+ * An upstream's 103 Early Hints, passed on so the browser can preload while the answer is made.
+ * Never to an HTTP/1.0 client (RFC 9110 §15.2), and a Link Node will not write is left out.
+ */
+function forwardEarlyHints(req: IncomingMessage, res: ServerResponse, headers: readonly string[]): void {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1 || res.headersSent) return;
+  const hints: Record<string, string | string[]> = {};
+  const link: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase();
+    if (name === 'link') link.push(headers[i + 1]!);
+    else hints[name] = headers[i + 1]!;
+  }
+  try {
+    res.writeEarlyHints({ ...hints, link });
+  } catch {
+    // An invalid Link value: the hints are only an optimisation, the answer follows regardless.
+  }
+}
+
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -56,7 +76,14 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
     const attempt = (): Promise<void> =>
       new Promise((resolve, reject) => {
         let answered = false;
+        let bodyStarted = false;
         let resumeUpstream: () => void = () => {};
+        // Node sends a head with the first body chunk; an event stream whose first event comes
+        // later (or never) must show its head at once. Bytes that came with the head are written
+        // before this runs, so a plain response still leaves in one write.
+        const flushIdleHead = (): void => {
+          if (!bodyStarted && !res.destroyed) res.flushHeaders();
+        };
         upstream.pool.dispatch(
           // A refused connection leaves the body unread: the held request is sent again whole.
           { method: req.method ?? 'GET', path: target, headers, body: withBody ? req : null },
@@ -66,22 +93,30 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
               else abortAttempt = abort;
             },
             onHeaders(statusCode, rawHeaders, resume, statusText) {
+              const headers = clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy));
+              // Informational: the real answer follows on the same request.
+              if (statusCode < 200) {
+                if (statusCode === 103) forwardEarlyHints(req, res, headers);
+                return true;
+              }
               answered = true;
               resolve();
               if (res.destroyed) return false;
-              const headers = clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy));
               if (route !== undefined) headers.push(ROUTE_HEADER, route);
               res.writeHead(statusCode, statusText, headers);
               resumeUpstream = resume;
+              setImmediate(flushIdleHead);
               return true;
             },
             onData(chunk) {
+              bodyStarted = true;
               if (res.write(chunk)) return true;
               // The client reads slower than the upstream sends: undici waits for resume().
               res.once('drain', resumeUpstream);
               return false;
             },
             onComplete() {
+              bodyStarted = true;
               abortAttempt = undefined;
               res.end();
             },
