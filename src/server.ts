@@ -55,7 +55,7 @@ async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: O
     upstreams,
     accessLog,
     routeLabels,
-    forwardHttp: createHttpForwarder(forwarding),
+    forwardHttp: createHttpForwarder({ ...forwarding, responseTimeoutMs: config.responseTimeoutMs }),
     forwardUpgrade: createUpgradeForwarder({ ...forwarding, openRelays }),
     serveStatic: config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog, routeLabels),
   };

@@ -41,6 +41,8 @@ export interface ResolvedConfig {
   readonly reservedPrefixes: readonly SourcedPrefix[];
   readonly djangoWsPrefix: string | undefined;
   readonly holdTimeoutMs: number;
+  /** 0: no deadline for an upstream's response head (a developer paused in a debugger). */
+  readonly responseTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly trustProxy: boolean;
   readonly exposeStatus: boolean;
@@ -76,6 +78,7 @@ export const DEFAULTS = Object.freeze({
   port: 8000,
   host: '127.0.0.1',
   holdTimeoutMs: 30_000,
+  responseTimeoutMs: 0,
   headersTimeoutMs: 30_000,
   killTimeoutMs: 5_000,
   logLevel: 'info',
@@ -187,6 +190,7 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     reservedPrefixes,
     djangoWsPrefix,
     holdTimeoutMs: pick('hold-timeout', 'ms')?.value ?? DEFAULTS.holdTimeoutMs,
+    responseTimeoutMs: pick('response-timeout', 'ms')?.value ?? DEFAULTS.responseTimeoutMs,
     headersTimeoutMs: positive('headers-timeout', pick('headers-timeout', 'ms')?.value ?? DEFAULTS.headersTimeoutMs),
     trustProxy: pick('trust-proxy', 'boolean')?.value ?? false,
     exposeStatus: pick('expose-status', 'boolean')?.value ?? false,

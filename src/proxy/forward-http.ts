@@ -16,6 +16,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 interface HttpForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
+  /** --response-timeout: how long the upstream may take to start its answer; 0 waits for ever. */
+  readonly responseTimeoutMs: number;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
   /** X-RDP-Route's values; undefined with --no-route-header. */
@@ -53,8 +55,12 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+function responseTimeout(upstream: Upstream, ms: number): RdpError {
+  return new RdpError('RDP_ERR_UPSTREAM_TIMEOUT', `${upstream.name} at ${upstream.url.origin} accepted the request but sent no response within ${ms} ms (--response-timeout)`);
+}
+
 export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarder {
-  const { accessLog, logger, trustProxy, holdTimeoutMs, routeLabels } = options;
+  const { accessLog, logger, trustProxy, holdTimeoutMs, responseTimeoutMs, routeLabels } = options;
 
   return function forwardHttp(req, res, upstream, decision) {
     const { target } = decision;
@@ -86,7 +92,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
         };
         upstream.pool.dispatch(
           // A refused connection leaves the body unread: the held request is sent again whole.
-          { method: req.method ?? 'GET', path: target, headers, body: withBody ? req : null },
+          { method: req.method ?? 'GET', path: target, headers, body: withBody ? req : null, headersTimeout: responseTimeoutMs },
           {
             onConnect(abort) {
               if (clientGone.aborted) abort(new Error('client closed'));
@@ -125,6 +131,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
               // Before an answer: dispatch() decides (hold, retry, 502). After: cut the client too,
               // or it waits forever for the rest.
               if (answered) res.destroy();
+              else if (error.code === 'UND_ERR_HEADERS_TIMEOUT') reject(responseTimeout(upstream, responseTimeoutMs));
               else reject(new AttemptError(error, req.readableDidRead));
             },
           },
