@@ -59,97 +59,125 @@ function responseTimeout(upstream: Upstream, ms: number): RdpError {
   return new RdpError('RDP_ERR_UPSTREAM_TIMEOUT', `${upstream.name} at ${upstream.url.origin} accepted the request but sent no response within ${ms} ms (--response-timeout)`);
 }
 
+/** One request's forwarding, shared by its attempts (dispatch() may hold and send it again). */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly upstream: Upstream;
+  readonly target: string;
+  readonly headers: string[];
+  readonly withBody: boolean;
+  /** X-RDP-Route's value, if it is sent. */
+  readonly route: string | undefined;
+  readonly clientGone: ClientGone;
+  /** The undici handler of the attempt in flight, so a client that leaves aborts it. */
+  abortAttempt: ((error: Error) => void) | undefined;
+}
+
+/** One attempt: resolves once the response has begun; rejects for dispatch() to decide. */
+function attempt(exchange: Exchange, options: HttpForwarderOptions): Promise<void> {
+  const { req, res, upstream } = exchange;
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    let bodyStarted = false;
+    let resumeUpstream: () => void = () => {};
+    // Node sends a head with the first body chunk; an event stream whose first event comes
+    // later (or never) must show its head at once. Bytes that came with the head are written
+    // before this runs, so a plain response still leaves in one write.
+    const flushIdleHead = (): void => {
+      if (!bodyStarted && !res.destroyed) res.flushHeaders();
+    };
+    upstream.pool.dispatch(
+      // A refused connection leaves the body unread: the held request is sent again whole.
+      {
+        method: req.method ?? 'GET',
+        path: exchange.target,
+        headers: exchange.headers,
+        body: exchange.withBody ? req : null,
+        headersTimeout: options.responseTimeoutMs,
+      },
+      {
+        onConnect(abort) {
+          if (exchange.clientGone.aborted) abort(new Error('client closed'));
+          else exchange.abortAttempt = abort;
+        },
+        onHeaders(statusCode, rawHeaders, resume, statusText) {
+          const headers = clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, options.trustProxy));
+          // Informational: the real answer follows on the same request.
+          if (statusCode < 200) {
+            if (statusCode === 103) forwardEarlyHints(req, res, headers);
+            return true;
+          }
+          answered = true;
+          resolve();
+          if (res.destroyed) return false;
+          if (exchange.route !== undefined) headers.push(ROUTE_HEADER, exchange.route);
+          res.writeHead(statusCode, statusText, headers);
+          resumeUpstream = resume;
+          setImmediate(flushIdleHead);
+          return true;
+        },
+        onData(chunk) {
+          bodyStarted = true;
+          if (res.write(chunk)) return true;
+          // The client reads slower than the upstream sends: undici waits for resume().
+          res.once('drain', resumeUpstream);
+          return false;
+        },
+        onComplete() {
+          bodyStarted = true;
+          exchange.abortAttempt = undefined;
+          res.end();
+        },
+        onError(error: NodeJS.ErrnoException) {
+          exchange.abortAttempt = undefined;
+          // Before an answer: dispatch() decides (hold, retry, 502). After: cut the client too,
+          // or it waits forever for the rest.
+          if (answered) res.destroy();
+          else if (error.code === 'UND_ERR_HEADERS_TIMEOUT') reject(responseTimeout(upstream, options.responseTimeoutMs));
+          else reject(new AttemptError(error, req.readableDidRead));
+        },
+      },
+    );
+  });
+}
+
 export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarder {
-  const { accessLog, logger, trustProxy, holdTimeoutMs, responseTimeoutMs, routeLabels } = options;
+  const { accessLog, logger, trustProxy, holdTimeoutMs, routeLabels } = options;
 
   return function forwardHttp(req, res, upstream, decision) {
     const { target } = decision;
-    const route = routeLabels?.of(decision);
-    const headers = upstreamRequestHeaders(req, { trustProxy, isWebSocket: false });
-    const withBody = hasBody(req);
-    const clientGone = new ClientGone();
+    const exchange: Exchange = {
+      req,
+      res,
+      upstream,
+      target,
+      headers: upstreamRequestHeaders(req, { trustProxy, isWebSocket: false }),
+      withBody: hasBody(req),
+      route: routeLabels?.of(decision),
+      clientGone: new ClientGone(),
+      abortAttempt: undefined,
+    };
     const started = performance.now();
-    // The undici handler of the attempt in flight, so a client that leaves aborts it.
-    let abortAttempt: ((error: Error) => void) | undefined;
     res.once('close', () => {
       if (!res.writableFinished) {
-        clientGone.abort();
-        abortAttempt?.(new Error('client closed'));
+        exchange.clientGone.abort();
+        exchange.abortAttempt?.(new Error('client closed'));
       }
       accessLog.httpClosed(req, res, started, target, upstream.name, decision);
     });
 
-    const attempt = (): Promise<void> =>
-      new Promise((resolve, reject) => {
-        let answered = false;
-        let bodyStarted = false;
-        let resumeUpstream: () => void = () => {};
-        // Node sends a head with the first body chunk; an event stream whose first event comes
-        // later (or never) must show its head at once. Bytes that came with the head are written
-        // before this runs, so a plain response still leaves in one write.
-        const flushIdleHead = (): void => {
-          if (!bodyStarted && !res.destroyed) res.flushHeaders();
-        };
-        upstream.pool.dispatch(
-          // A refused connection leaves the body unread: the held request is sent again whole.
-          { method: req.method ?? 'GET', path: target, headers, body: withBody ? req : null, headersTimeout: responseTimeoutMs },
-          {
-            onConnect(abort) {
-              if (clientGone.aborted) abort(new Error('client closed'));
-              else abortAttempt = abort;
-            },
-            onHeaders(statusCode, rawHeaders, resume, statusText) {
-              const headers = clientResponseHeaders(latin1(rawHeaders), upstream.origins, () => clientOrigin(req, trustProxy));
-              // Informational: the real answer follows on the same request.
-              if (statusCode < 200) {
-                if (statusCode === 103) forwardEarlyHints(req, res, headers);
-                return true;
-              }
-              answered = true;
-              resolve();
-              if (res.destroyed) return false;
-              if (route !== undefined) headers.push(ROUTE_HEADER, route);
-              res.writeHead(statusCode, statusText, headers);
-              resumeUpstream = resume;
-              setImmediate(flushIdleHead);
-              return true;
-            },
-            onData(chunk) {
-              bodyStarted = true;
-              if (res.write(chunk)) return true;
-              // The client reads slower than the upstream sends: undici waits for resume().
-              res.once('drain', resumeUpstream);
-              return false;
-            },
-            onComplete() {
-              bodyStarted = true;
-              abortAttempt = undefined;
-              res.end();
-            },
-            onError(error: NodeJS.ErrnoException) {
-              abortAttempt = undefined;
-              // Before an answer: dispatch() decides (hold, retry, 502). After: cut the client too,
-              // or it waits forever for the rest.
-              if (answered) res.destroy();
-              else if (error.code === 'UND_ERR_HEADERS_TIMEOUT') reject(responseTimeout(upstream, responseTimeoutMs));
-              else reject(new AttemptError(error, req.readableDidRead));
-            },
-          },
-        );
-      });
-
-    dispatch(upstream, { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone }, attempt).catch(
-      (error: RdpError) => {
-        if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {
-          res.destroy();
-          return;
-        }
-        logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'upstream unavailable');
-        const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts, extraHeaders: routeHeaderLines(route) });
-        res.writeHead(answer.status, answer.headers).end(answer.body);
-        // The unread body of a refused request must not be parsed as the next request.
-        if (withBody && !req.complete) res.once('finish', () => req.socket.destroy());
-      },
-    );
+    const policy = { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone: exchange.clientGone };
+    dispatch(upstream, policy, () => attempt(exchange, options)).catch((error: RdpError) => {
+      if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      logger.warn({ upstream: upstream.name, path: target, err: error.cause ?? error, code: error.code }, 'upstream unavailable');
+      const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts, extraHeaders: routeHeaderLines(exchange.route) });
+      res.writeHead(answer.status, answer.headers).end(answer.body);
+      // The unread body of a refused request must not be parsed as the next request.
+      if (exchange.withBody && !req.complete) res.once('finish', () => req.socket.destroy());
+    });
   };
 }
