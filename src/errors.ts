@@ -39,7 +39,7 @@ export const ERRORS = Object.freeze({
   RDP_ERR_TRANSFER_CODING: { status: 501, summary: 'a request Transfer-Encoding other than chunked (gzip, chunked)' },
   RDP_ERR_UPSTREAM_FAILED: { status: 502, summary: 'the upstream failed or reset after the request was sent' },
   RDP_ERR_UPSTREAM_UNAVAILABLE: { status: 503, summary: 'the upstream refused connections until --hold-timeout passed' },
-  RDP_ERR_UPSTREAM_TIMEOUT: { status: 504, summary: 'the upstream accepted the connection but sent no response head within --response-timeout' },
+  RDP_ERR_UPSTREAM_TIMEOUT: { status: 504, summary: 'the upstream took the request but sent no answer within --response-timeout (plain HTTP) or --upgrade-timeout (WebSocket handshake)' },
 } satisfies Record<string, ErrorSpec>);
 
 export type ErrorCode = keyof typeof ERRORS;

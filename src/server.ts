@@ -56,7 +56,7 @@ async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: O
     accessLog,
     routeLabels,
     forwardHttp: createHttpForwarder({ ...forwarding, responseTimeoutMs: config.responseTimeoutMs }),
-    forwardUpgrade: createUpgradeForwarder({ ...forwarding, openRelays }),
+    forwardUpgrade: createUpgradeForwarder({ ...forwarding, upgradeTimeoutMs: config.upgradeTimeoutMs, openRelays }),
     serveStatic: config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog, routeLabels),
   };
 }

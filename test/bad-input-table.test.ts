@@ -104,6 +104,7 @@ const ROWS: readonly Row[] = [
   { name: '103 Early Hints, then the response', send: get('/admin/early-hints'), statuses: [103, 200], upstream: { kind: 'http' } },
   { name: '103 Early Hints to an HTTP/1.0 client: only the response', send: req('GET /admin/early-hints HTTP/1.0'), statuses: [200], upstream: { kind: 'http' } },
   { name: 'event-stream headers before the first event', send: get('/admin/event-stream'), statuses: [200], headOnly: true, upstream: { kind: 'http' } },
+  { name: 'a silent upstream answering no handshake, --upgrade-timeout', send: ws('/admin/silent'), statuses: [504], reason: /no answer within 500 ms \(--upgrade-timeout\)[^]*RDP_ERR_UPSTREAM_TIMEOUT/, upstream: { kind: 'upgrade' }, flags: ['--upgrade-timeout', '500'] },
   { name: 'a silent upstream with --response-timeout', send: get('/admin/silent'), statuses: [504], reason: /no response within 500 ms \(--response-timeout\)[^]*RDP_ERR_UPSTREAM_TIMEOUT/, upstream: { kind: 'http' }, flags: ['--response-timeout', '500'] },
   // The proxy's own refusals
   { name: 'CONNECT', send: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', statuses: [405], reason: /CONNECT/, upstream: 'nothing' },

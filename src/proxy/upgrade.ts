@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type AccessLog, elapsed, type WebSocketRefused } from './access-log.js';
 import { headBlock, proxyAnswer, writeRawAnswer } from './answers.js';
-import type { RdpError } from '../errors.js';
+import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { OpenRelays } from './open-relays.js';
@@ -18,6 +18,8 @@ import type { Upstream } from './upstream.js';
 interface UpgradeForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
+  /** --upgrade-timeout: how long the upstream may take to answer a handshake; 0 waits for ever. */
+  readonly upgradeTimeoutMs: number;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
   readonly openRelays: OpenRelays;
@@ -115,12 +117,26 @@ class Handshake {
         client.removeListener('error', this.onEarlyClose);
         resolve();
       };
-      upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
+      // Each attempt gets its own deadline: time spent holding for a restarting upstream is not its.
+      const { upgradeTimeoutMs } = this.options;
+      const deadline = upgradeTimeoutMs === 0 ? undefined : setTimeout(() => {
+        const { name, url } = this.upstream;
+        reject(new RdpError('RDP_ERR_UPSTREAM_TIMEOUT', `${name} at ${url.origin} accepted the WebSocket handshake but sent no answer within ${upgradeTimeoutMs} ms (--upgrade-timeout)`));
+        // Settled first (its resolve is a no-op after the reject): the destroy's error is swallowed.
+        settled();
+        upstreamRequest.destroy();
+      }, upgradeTimeoutMs);
+      upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(deadline);
+        reject(fail(error, false));
+      });
       upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+        clearTimeout(deadline);
         settled();
         this.switched(response, upstreamSocket, upstreamHead);
       });
       upstreamRequest.once('response', (response: IncomingMessage) => {
+        clearTimeout(deadline);
         settled();
         this.refused(response);
       });
