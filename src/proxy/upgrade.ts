@@ -163,8 +163,8 @@ class Handshake {
     client.write(headBlock(101, response.statusMessage, responseHeaders));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
-    const label = { req, path: decision.target, target: upstream.name, rule: decision.rule, prefix: decision.prefix };
-    const bytes = relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, options.accessLog, options.openRelays);
+    const label = { path: decision.target, target: upstream.name, rule: decision.rule, prefix: decision.prefix };
+    const bytes = relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, { ...label, req }, options.accessLog, options.openRelays);
     if (options.accessLog.wants('websocket-opened')) {
       const protocol = response.headers['sec-websocket-protocol'];
       options.accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(this.started), protocol }, req, bytes);
