@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import t from 'tap';
 import WebSocket, { WebSocketServer } from 'ws';
-import { freePort, startProxy, type TeardownHost } from './helpers/index.js';
+import { freePort, sleep, startProxy, type TeardownHost } from './helpers/index.js';
 
 interface Connection {
   ws: WebSocket;
@@ -202,6 +202,33 @@ t.test('16 MiB each way arrives intact', async (t) => {
   const back = await atClient;
   t.equal(back.length, down.length);
   t.equal(sha256(back), sha256(down), 'upstream → client');
+});
+
+t.test('a client that stops reading stops the upstream: the proxy reads no faster than the client', async (t) => {
+  const { client, ws } = await pair(reflex, '/_event/?EIO=4&transport=websocket');
+  t.teardown(() => client.terminate());
+  const MIB = 1024 * 1024;
+  const chunks = Array.from({ length: 96 }, () => randomBytes(MIB));
+  client.pause();
+  for (const chunk of chunks) ws.send(chunk, { compress: false });
+  // Once nothing has moved for 2 s, what the upstream could not hand over is still queued there
+  // (a proxy reading on regardless takes it all within a second).
+  let last = -1;
+  for (let stable = 0; stable < 20; await sleep(100)) {
+    stable = ws.bufferedAmount === last ? stable + 1 : 0;
+    last = ws.bufferedAmount;
+  }
+  t.ok(ws.bufferedAmount > 48 * MIB, `the upstream still holds ${(ws.bufferedAmount / MIB).toFixed(1)} of 96 MiB: only socket buffers' worth is in flight`);
+  const hashes: string[] = [];
+  const received = new Promise<void>((resolve) => {
+    client.on('message', (data: Buffer) => {
+      hashes.push(sha256(data));
+      if (hashes.length === chunks.length) resolve();
+    });
+  });
+  client.resume();
+  await received;
+  t.same(hashes, chunks.map(sha256), 'then every message arrives, in order');
 });
 
 t.test('1000 small messages in a burst arrive in order, both ways', async (t) => {

@@ -1,7 +1,9 @@
 // The WebSocket handshake (docs/routing.md §3): the client gets 101 only after the upstream's 101,
 // with every handshake header, offered subprotocol and extension passed through; an upstream's
-// refusal reaches the client as its own HTTP answer. The bytes that follow are relay.ts's.
-import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+// refusal reaches the client as its own HTTP answer. node:http sends it, its 'upgrade' event hands
+// over the raw socket. The bytes that follow are relay.ts's.
+import { type ClientRequest, type IncomingMessage, request, type RequestOptions } from 'node:http';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type AccessLog, elapsed, type WebSocketRefused } from './access-log.js';
@@ -41,21 +43,25 @@ interface OpenedRequest {
   fail(error: NodeJS.ErrnoException, bodySent: boolean): AttemptError;
 }
 
+function ignore(): void {}
+
 /**
- * One attempt's handshake request to `upstream`, destroyed if the client leaves before it is
- * settled. Errors after settling belong to the upgraded socket or the refusal's body, handled by
- * their owner: never an unhandled 'error'.
+ * A connection of its own per handshake, without an agent: an upgraded socket leaves any pool, and
+ * an agent's bookkeeping is garbage a burst of a thousand handshakes would leave behind.
  */
-function openRequest(upstream: Upstream, method: string, target: string, headers: string[], clientGone: AbortSignal): OpenedRequest {
-  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, agent: upstream.agent });
-  const destroy = (): void => {
-    opened.destroy();
-  };
-  clientGone.addEventListener('abort', destroy, { once: true });
+function connection(options: RequestOptions): Duplex {
+  return connect({ host: options.host ?? undefined, port: Number(options.port), noDelay: true });
+}
+
+/**
+ * One attempt's handshake request to `upstream`. Errors after settling belong to the upgraded socket
+ * or the refusal's body, handled by their owner: never an unhandled 'error'.
+ */
+function openRequest(upstream: Upstream, method: string, target: string, headers: string[]): OpenedRequest {
+  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, createConnection: connection });
   const settle = (): void => {
-    clientGone.removeEventListener('abort', destroy);
     opened.removeAllListeners('error');
-    opened.on('error', () => {});
+    opened.on('error', ignore);
   };
   return {
     request: opened,
@@ -71,7 +77,12 @@ function openRequest(upstream: Upstream, method: string, target: string, headers
 class Handshake {
   private readonly started = performance.now();
   private readonly clientGone = new ClientGone();
-  private readonly onEarlyClose = (): void => this.clientGone.abort();
+  /** The attempt's request, until it is answered: a client that leaves takes it down. */
+  private inFlight: ClientRequest | undefined;
+  private readonly onEarlyClose = (): void => {
+    this.clientGone.abort();
+    this.inFlight?.destroy();
+  };
   private readonly route: string | undefined;
 
   constructor(
@@ -109,9 +120,11 @@ class Handshake {
   private attempt(headers: string[]): Promise<void> {
     const { req, client } = this;
     return new Promise((resolve, reject) => {
-      const { request: upstreamRequest, settle, fail } = openRequest(this.upstream, req.method ?? 'GET', this.decision.target, headers, this.clientGone.signal);
+      const { request: upstreamRequest, settle, fail } = openRequest(this.upstream, req.method ?? 'GET', this.decision.target, headers);
+      this.inFlight = upstreamRequest;
       // Answered: from here the relay or the refusal owns the client's close and errors.
       const settled = (): void => {
+        this.inFlight = undefined;
         settle();
         client.removeListener('close', this.onEarlyClose);
         client.removeListener('error', this.onEarlyClose);
@@ -128,6 +141,7 @@ class Handshake {
       }, upgradeTimeoutMs);
       upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(deadline);
+        this.inFlight = undefined;
         reject(fail(error, false));
       });
       upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
