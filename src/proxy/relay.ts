@@ -12,8 +12,14 @@ import type { AccessLog, LiveBytes, WebSocketClosed } from './access-log.js';
 import type { OpenRelays, Relaying } from './open-relays.js';
 import { CloseCodeReader, closeFrame, GOING_AWAY } from './ws-close-code.js';
 
-/** How long the sides of a closing relay get to finish their close handshake. */
-const GOING_AWAY_GRACE_MS = 1_000;
+/**
+ * How long the sides of a closing relay get to finish (a close frame still on its way) once the
+ * proxy said "going away" or one side ended its TCP stream. Then both are destroyed: a WebSocket
+ * has no use for a half-closed connection, and an upstream that ignores the client's FIN (the
+ * client's side of the proxy allows half-open sockets, as Node's HTTP server does) would otherwise
+ * hold both sockets for ever.
+ */
+const CLOSING_GRACE_MS = 1_000;
 
 const RELAY = Symbol('relay');
 
@@ -114,7 +120,13 @@ class Relay implements LiveBytes, Relaying {
   }
 
   ended(from: RelaySocket): void {
-    if (this.relaying) this.other(from).end();
+    if (!this.relaying) return;
+    this.other(from).end();
+    this.destroyAfterGrace();
+  }
+
+  private destroyAfterGrace(): void {
+    setTimeout(() => this.destroyBoth(), CLOSING_GRACE_MS).unref();
   }
 
   destroyBoth(): void {
@@ -129,7 +141,7 @@ class Relay implements LiveBytes, Relaying {
     if (this.closesFromClient.canInsertFrame) this.upstream.write(closeFrame(GOING_AWAY, true));
     this.client.end();
     this.upstream.end();
-    setTimeout(() => this.destroyBoth(), GOING_AWAY_GRACE_MS).unref();
+    this.destroyAfterGrace();
     if (this.openSockets === 0) return Promise.resolve();
     return new Promise((resolve) => (this.bothClosed = resolve));
   }

@@ -31,6 +31,8 @@ export interface FaultyUpstream {
   readonly arrivals: Arrival[];
   /** Every value of header `name` in `arrival`, one per line. */
   lines(arrival: Arrival, name: string): string[];
+  /** Switched connections not closed yet. Like many servers, it never ends one on a FIN. */
+  openUpgrades(): number;
 }
 
 function behaviour(url: string): string {
@@ -53,6 +55,7 @@ function switchProtocols(socket: Duplex, req: IncomingMessage): void {
 export async function startFaultyUpstream(t: TeardownHost): Promise<FaultyUpstream> {
   const arrivals: Arrival[] = [];
   const sockets = new Set<Duplex>();
+  const upgraded = new Set<Duplex>();
   const record = (kind: Arrival['kind'], req: IncomingMessage): Arrival => {
     const arrival: Arrival = { kind, method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body: '' };
     arrivals.push(arrival);
@@ -89,8 +92,12 @@ export async function startFaultyUpstream(t: TeardownHost): Promise<FaultyUpstre
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const arrival = record('upgrade', req);
     sockets.add(socket);
+    upgraded.add(socket);
     socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      upgraded.delete(socket);
+    });
     if (behaviour(arrival.url) === 'silent') {
       socket.resume();
       return;
@@ -113,5 +120,5 @@ export async function startFaultyUpstream(t: TeardownHost): Promise<FaultyUpstre
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { url: `http://127.0.0.1:${port}`, port, arrivals, lines };
+  return { url: `http://127.0.0.1:${port}`, port, arrivals, lines, openUpgrades: () => upgraded.size };
 }
