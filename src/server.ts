@@ -10,6 +10,7 @@ import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { RdpError } from './errors.js';
 import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
+import { IdleCollector } from './proxy/idle-collector.js';
 import { OpenRelays } from './proxy/open-relays.js';
 import { RouteLabels } from './proxy/route-label.js';
 import { answerClientError, createRequestHandlers, type HandlerParts } from './proxy/request-handlers.js';
@@ -105,7 +106,12 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
   // Loaded here, not with this module: a CLI run that fails before serving (a bad flag, no
   // manage.py) or never serves (routes, export) does not wait for Fastify to load.
   const { default: Fastify, LogController } = await import('fastify');
-  const openRelays = new OpenRelays();
+  const mebibytes = (bytes: number): number => Math.round(bytes / 104_857.6) / 10;
+  const collector = new IdleCollector({
+    onCollected: ({ usedBefore, usedAfter, sizeAfter }) =>
+      logger.debug({ heapUsedBefore: mebibytes(usedBefore), heapUsedAfter: mebibytes(usedAfter), heapSize: mebibytes(sizeAfter) }, 'memory collected after a burst of websockets'),
+  });
+  const openRelays = new OpenRelays(collector);
   const parts = await requestPath(config, logger, openRelays);
   const app = Fastify({
     serverFactory: (status) => nodeServer(config, { ...parts, status }),
