@@ -82,8 +82,8 @@ function attempt(exchange: Exchange, options: HttpForwarderOptions): Promise<voi
     let bodyStarted = false;
     let resumeUpstream: () => void = () => {};
     // Node sends a head with the first body chunk; an event stream whose first event comes
-    // later (or never) must show its head at once. Bytes that came with the head are written
-    // before this runs, so a plain response still leaves in one write.
+    // later (or never) must show its head at once. undici hands over the body bytes that came with
+    // the head in the same parser run, before microtasks: a plain response still leaves in one write.
     const flushIdleHead = (): void => {
       if (!bodyStarted && !res.destroyed) res.flushHeaders();
     };
@@ -114,7 +114,7 @@ function attempt(exchange: Exchange, options: HttpForwarderOptions): Promise<voi
           if (exchange.route !== undefined) headers.push(ROUTE_HEADER, exchange.route);
           res.writeHead(statusCode, statusText, headers);
           resumeUpstream = resume;
-          setImmediate(flushIdleHead);
+          queueMicrotask(flushIdleHead);
           return true;
         },
         onData(chunk) {

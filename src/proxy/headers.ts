@@ -31,15 +31,15 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   return tokens;
 }
 
-/** RFC 7239 §4: a value that is not a token goes in quotes; an IPv6 node in brackets too. */
-function forwardedValue(value: string): string {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+/** RFC 7239 §4 quoted-string (always valid, and a host:port needs it for its colon). */
+function quoted(value: string): string {
+  return value.includes('"') || value.includes('\\') ? `"${value.replace(/["\\]/g, '\\$&')}"` : `"${value}"`;
 }
 
-/** This hop's `Forwarded` element: the client's address, the Host it asked for, plain http. */
+/** This hop's `Forwarded` element: the client's address (an IPv6 one bracketed), its Host, plain http. */
 function forwardedElement(address: string, host: string | undefined): string {
-  const node = address.includes(':') ? `[${address}]` : address;
-  return `for=${forwardedValue(node)}${host === undefined ? '' : `;host=${forwardedValue(host)}`};proto=http`;
+  const node = address.includes(':') ? `"[${address}]"` : address;
+  return `for=${node}${host === undefined ? '' : `;host=${quoted(host)}`};proto=http`;
 }
 
 function clientAddress(req: IncomingMessage): string {
