@@ -32,7 +32,7 @@ Measures the proxy against a direct connection to the same upstream, back to bac
 proxy/direct ratios (or added latency) with the product's targets.
 
   --quick            shorter runs: 3 s HTTP/latency, 2 s WebSocket, 128 MiB upload, 1 round;
-                     ws-memory at 1,000 sockets only, RSS read 15 s after the close; a 20 s soak
+                     ws-memory at 1,000 sockets only, RSS read 25 s after the close; a 20 s soak
                      (default: 10 s HTTP/latency, 8 s WebSocket per side per round, 1 GiB upload)
   --only LIST        comma-separated subset of: http, latency, ws, upload, ws-memory, ws-soak
                      (default: all; ws-memory takes ~3 min, ws-soak ~1.5 min)
@@ -103,7 +103,7 @@ function settings(opts) {
     latency: { rate: 1000, duration: q ? 3 : 10, warmup: q ? 1 : 2, slice: 1, connections: 32 },
     ws: { connections: [1, 50], duration: q ? 2 : 8, warmup: q ? 0.5 : 1, slice: q ? 0.5 : 1, size: 64 },
     upload: { bytes: q ? 128 * MIB : 1024 * MIB, warmupBytes: q ? 16 * MIB : 64 * MIB, mode: 'length' },
-    wsMemory: { connections: q ? [1000] : [1000, 5000], settleMs: q ? 2_000 : 5_000, afterCloseMs: q ? 15_000 : 60_000 },
+    wsMemory: { connections: q ? [1000] : [1000, 5000], settleMs: 20_000, afterCloseMs: q ? 25_000 : 60_000 },
     wsSoak: { connections: 1000, durationS: q ? 20 : 60, restarts: q ? 3 : 10, downMs: 500, intervalMs: 500 },
     proxyNodeArgs: (name) => (opts.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=proxy-${name}-${Date.now()}.cpuprofile`]),
   };

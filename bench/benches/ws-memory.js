@@ -1,8 +1,10 @@
 // 5. Memory per proxied WebSocket, and what is left after they close. A fresh proxy per level: its
 //    RSS once warm (one socket opened and closed), then with N sockets open through it (each has
-//    carried one echo both ways), then `afterClose` seconds after all of them closed. The origin
-//    (a `ws` echo server) and the client holding the sockets run in their own processes, each with
-//    its soft limit on open files raised: a proxied socket is two descriptors in the proxy.
+//    carried one echo both ways) right after they opened and once the proxy has been idle a while
+//    (its idle collector runs 10 s after the last socket came or went, and again 6 s later), then
+//    `afterClose` seconds after all of them closed. The origin (a `ws` echo server) and the client
+//    holding the sockets run in their own processes, each with its soft limit on open files raised:
+//    a proxied socket is two descriptors in the proxy.
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStatus, spawnTracked, stop, waitForJsonLine } from '../lib/procs.js';
@@ -69,10 +71,12 @@ async function measureLevel(connections, opts, log) {
     const before = await settledRss(proxy.pid);
 
     const held = await holdSockets(url, connections, nofile);
+    let burst;
     let open;
     let socketsOpen;
     try {
       if (held.opened.failed > 0) throw new Error(`${held.opened.failed} of ${connections} WebSockets failed to open`);
+      burst = procStatus(proxy.pid).vmRssKb;
       await sleep(opts.wsMemory.settleMs);
       open = await settledRss(proxy.pid);
       socketsOpen = socketCount(proxy.pid);
@@ -84,12 +88,14 @@ async function measureLevel(connections, opts, log) {
     const after = await settledRss(proxy.pid);
     const socketsAfter = socketCount(proxy.pid);
     const perSocketKib = (open - before) / connections;
+    const burstPerSocketKib = (burst - before) / connections;
     log(
-      `ws-memory ${connections}: RSS ${(before / 1024).toFixed(1)} MiB before, ${(open / 1024).toFixed(1)} MiB open (${perSocketKib.toFixed(1)} KiB/socket), ` +
+      `ws-memory ${connections}: RSS ${(before / 1024).toFixed(1)} MiB before, ${(burst / 1024).toFixed(1)} MiB as they opened (${burstPerSocketKib.toFixed(1)} KiB/socket), ` +
+        `${(open / 1024).toFixed(1)} MiB open and idle (${perSocketKib.toFixed(1)} KiB/socket), ` +
         `${(after / 1024).toFixed(1)} MiB ${opts.wsMemory.afterCloseMs / 1000} s after close (${Math.round((after / before) * 100)}%); ` +
         `proxy sockets ${socketsBefore} → ${socketsOpen} → ${socketsAfter}; opened in ${held.opened.openMs} ms`,
     );
-    return { connections, before, open, after, perSocketKib, socketsBefore, socketsOpen, socketsAfter, openMs: held.opened.openMs };
+    return { connections, before, burst, open, after, perSocketKib, burstPerSocketKib, socketsBefore, socketsOpen, socketsAfter, openMs: held.opened.openMs };
   } finally {
     await proxy?.stop();
     await origin.stop();
@@ -111,9 +117,10 @@ export async function run(opts, log) {
     const level = await measureLevel(connections, opts, log);
     details.levels[connections] = level;
     const halfOpen = level.socketsAfter - level.socketsBefore;
+    rows.push({ bench: 'ws-memory', figure: `KiB of proxy RSS per WebSocket, ${connections} just opened`, unit: 'KiB', proxy: level.burstPerSocketKib, target: { kind: 'none' } });
     rows.push({
       bench: 'ws-memory',
-      figure: `KiB of proxy RSS per WebSocket, ${connections} open`,
+      figure: `KiB of proxy RSS per WebSocket, ${connections} open, idle`,
       unit: 'KiB',
       proxy: level.perSocketKib,
       target: { kind: 'max', value: 24 },
@@ -128,14 +135,14 @@ export async function run(opts, log) {
       errors: halfOpen === 0 ? 0 : 1,
     });
     notes.push(
-      `ws-memory ${connections}: proxy RSS ${(level.before / 1024).toFixed(1)} → ${(level.open / 1024).toFixed(1)} → ${(level.after / 1024).toFixed(1)} MiB; ` +
+      `ws-memory ${connections}: proxy RSS ${(level.before / 1024).toFixed(1)} → ${(level.burst / 1024).toFixed(1)} (just opened) → ${(level.open / 1024).toFixed(1)} (idle) → ${(level.after / 1024).toFixed(1)} MiB (closed); ` +
         `its TCP sockets ${level.socketsBefore} → ${level.socketsOpen} → ${level.socketsAfter}` +
         (halfOpen === 0 ? '' : ` (${halfOpen} left open after the close)`),
     );
   }
   notes.unshift(
-    `ws-memory: a fresh proxy per level, warmed by one WebSocket; RSS is the median of 5 readings 1 s apart, taken ${settings.settleMs / 1000} s after ` +
-      `the sockets opened (each carried one 64-byte echo) and ${settings.afterCloseMs / 1000} s after they all closed`,
+    `ws-memory: a fresh proxy per level, warmed by one WebSocket; RSS read once as the sockets finished opening (each carried one 64-byte echo), then the median ` +
+      `of 5 readings 1 s apart ${settings.settleMs / 1000} s later and ${settings.afterCloseMs / 1000} s after they all closed`,
   );
   return { rows, notes, details };
 }
