@@ -21,6 +21,7 @@ export const ERRORS = Object.freeze({
   RDP_ERR_INVALID_OPTION: { exitCode: EXIT_USAGE, summary: 'a flag, environment variable or config value that cannot be used' },
   RDP_ERR_MISSING_OPTION: { exitCode: EXIT_USAGE, summary: 'a required flag is missing' },
   RDP_ERR_CONFIG_FILE: { exitCode: EXIT_USAGE, summary: 'the --config file cannot be read or is not a JSON object' },
+  RDP_ERR_CERTIFICATE: { exitCode: EXIT_USAGE, summary: '--https cannot get a certificate: a --cert/--key pair missing, unreadable, mismatched or expired, or no cache directory for the local CA' },
   RDP_ERR_PROJECT: { exitCode: EXIT_USAGE, summary: 'the project cannot be run: no manage.py, no rxconfig.py, no reflex executable' },
   RDP_ERR_LISTEN: { exitCode: EXIT_FAILURE, summary: 'the proxy cannot listen on its address (port taken, no permission)' },
   RDP_ERR_PORT_IN_USE: { exitCode: EXIT_FAILURE, summary: "a child's port is taken, or no free port was found near the default" },

@@ -8,6 +8,8 @@ import type PinoPretty from 'pino-pretty';
 const FOLDED_FIELDS = [
   'kind', 'rule', 'method', 'path', 'target', 'statusCode', 'responseTime', 'refusedBy', 'closeCode', 'closedBy', 'bytesIn', 'bytesOut', 'duration', 'protocol',
   'url', 'publicUrl', 'upstreams', 'djangoPrefixes', 'supervised', 'frontendDir', 'timeToReadyMs',
+  // start --https's record: on a terminal the CLI prints them as a block of its own.
+  'caPath', 'caCreated', 'leafCreated', 'leafPath', 'leafExpires', 'trust', 'reflexApiUrl', 'openInstead', 'reflex', 'warnings',
 ];
 
 type Fields = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
+import { defaultPublicUrl, missingUpstreamFlags, type ResolvedConfig } from './config/resolve.js';
 import { RdpError } from './errors.js';
 import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
@@ -14,10 +14,12 @@ import { IdleCollector } from './proxy/idle-collector.js';
 import { OpenRelays } from './proxy/open-relays.js';
 import { RouteLabels } from './proxy/route-label.js';
 import { answerClientError, createRequestHandlers, type HandlerParts } from './proxy/request-handlers.js';
+import { createSecureProxyServer, type TlsMaterial } from './proxy/secure-server.js';
 import { createStaticHandler } from './proxy/static-dir.js';
 import { createUpgradeForwarder } from './proxy/upgrade.js';
 import { Upstream } from './proxy/upstream.js';
 import { RDP_NAMESPACE, type Upstream as UpstreamName } from './router.js';
+import { certificateFor } from './tls/certificate.js';
 import { statusEndpoints } from './status/endpoints.js';
 import type { VerifyRunner } from './status/verify-route.js';
 
@@ -62,20 +64,38 @@ async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: O
   };
 }
 
-function nodeServer(config: ResolvedConfig, parts: HandlerParts): Server {
+/** The listening server and how a stop closes its connections: plain HTTP/1.1, or --https's TLS. */
+interface Listener {
+  readonly server: Server;
+  closeIdle(): void;
+  closeAll(): void;
+}
+
+function plainServer(config: ResolvedConfig, connectionsCheckingIntervalMs: number): Listener {
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,
     // Uploads of gigabytes: no whole-request deadline, only the headers one.
     requestTimeout: 0,
-    // Refused by request-checks.ts instead, with the proxy's own answer and reason.
+    // Refused by request-checks.ts instead, with the proxy's own answer and reason (the --https
+    // server's HTTP/1.1 side never checks it).
     requireHostHeader: false,
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
+    connectionsCheckingInterval: connectionsCheckingIntervalMs,
   });
+  return { server, closeIdle: () => server.closeIdleConnections(), closeAll: () => server.closeAllConnections() };
+}
+
+function nodeServer(config: ResolvedConfig, parts: HandlerParts, tls: TlsMaterial | undefined): Listener {
+  const connectionsCheckingIntervalMs = Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4)));
+  const listener =
+    tls === undefined
+      ? plainServer(config, connectionsCheckingIntervalMs)
+      : createSecureProxyServer(tls, { headersTimeoutMs: config.headersTimeoutMs, connectionsCheckingIntervalMs });
+  const { server } = listener;
   const handlers = createRequestHandlers(parts);
   server.on('request', handlers.request);
   server.on('upgrade', handlers.upgrade);
   server.on('connect', handlers.connect);
-  return server;
+  return listener;
 }
 
 /** Fastify's own info lines ("Server listening at …") repeat the CLI's: its warnings and errors only. */
@@ -100,9 +120,15 @@ async function listen(app: FastifyInstance, config: ResolvedConfig): Promise<Add
 export interface ProxyOptions {
   /** Runs verify for the dashboard's button (verify/ sits above this module, so it is handed in). */
   readonly verify?: VerifyRunner;
+  /**
+   * The certificate for HTTPS (HTTP/2 and HTTP/1.1). Without it, `config.https` gets the local CA's
+   * leaf or its --cert/--key pair here; with neither, plain HTTP/1.1.
+   */
+  readonly tls?: TlsMaterial;
 }
 
 export async function createProxy(config: ResolvedConfig, logger: Logger, options: ProxyOptions = {}): Promise<ProxyServer> {
+  const material = options.tls ?? (config.https === undefined ? undefined : await certificateFor(config.https, config.publicUrl ?? defaultPublicUrl(config.port, true), process.env));
   // Loaded here, not with this module: a CLI run that fails before serving (a bad flag, no
   // manage.py) or never serves (routes, export) does not wait for Fastify to load.
   const { default: Fastify, LogController } = await import('fastify');
@@ -113,8 +139,9 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
   });
   const openRelays = new OpenRelays(collector);
   const parts = await requestPath(config, logger, openRelays);
+  let listener: Listener | undefined;
   const app = Fastify({
-    serverFactory: (status) => nodeServer(config, { ...parts, status }),
+    serverFactory: (status) => (listener = nodeServer(config, { ...parts, status }, material)).server,
     clientErrorHandler: answerClientError(logger),
     loggerInstance: quieter(logger),
     logController: new LogController({ disableRequestLogging: true }),
@@ -138,10 +165,12 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
       return address;
     },
     async close() {
-      // Fastify stops accepting and closes idle connections; relays hear "going away" meanwhile.
+      // Fastify stops accepting; idle connections close (HTTP/2 ones get GOAWAY); relays hear
+      // "going away" meanwhile.
       const closed = app.close();
+      listener!.closeIdle();
       const relaysClosed = openRelays.closeAll();
-      const grace = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      const grace = setTimeout(() => listener!.closeAll(), CLOSE_GRACE_MS);
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of parts.upstreams.values()) upstream.close();

@@ -13,6 +13,7 @@ const SRC = join(repoRoot, 'src');
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'router.ts', 'log.ts'],
   ['config/'],
+  ['tls/'],
   ['project/'],
   ['proxy/'],
   ['supervisor.ts', 'supervisor/'],

@@ -107,6 +107,26 @@ t.test('the backend path moves reserved prefixes; extras are added to the defaul
   t.equal(fromReflexEnv.routeTable.reflexPrefixes[0], '/backend/_event');
 });
 
+t.test('--https: an https public URL; --cert and --key come together and turn it on', async (t) => {
+  const plain = await resolveConfig(input({}));
+  t.equal(plain.https, undefined);
+  const https = await resolveConfig(input({ flags: { https: true } }));
+  t.same(https.https, { certificate: 'local-ca' });
+  t.equal(https.publicUrl, 'https://127.0.0.1:8000', "127.0.0.1: a host whose port Reflex's browser client keeps over https");
+  t.equal((await resolveConfig(input({ env: { RDP_HTTPS: 'yes', RDP_PORT: '9443' } }))).publicUrl, 'https://127.0.0.1:9443');
+  t.equal((await resolveConfig(input({ flags: { https: true, port: '443' } }))).publicUrl, 'https://localhost', 'on 443 the dropped port is the right one');
+  t.equal((await resolveConfig(input({ flags: { https: true, port: '0' } }))).publicUrl, undefined, 'port 0: known once listening');
+  t.equal((await resolveConfig(input({ flags: { https: true, 'public-url': 'https://app.example.test:8443' } }))).publicUrl, 'https://app.example.test:8443');
+  const dir = t.testdir({ 'rdp.json': JSON.stringify({ cert: 'tls/cert.pem', key: 'tls/key.pem' }) });
+  const files = await resolveConfig(input({ flags: { cert: 'cert.pem', key: '/etc/key.pem' }, cwd: dir }));
+  t.same(files.https, { certificate: 'files', certFile: join(dir, 'cert.pem'), keyFile: '/etc/key.pem' }, 'paths from the working directory');
+  t.equal(files.publicUrl, 'https://127.0.0.1:8000');
+  const fromFile = await resolveConfig(input({ flags: { config: join(dir, 'rdp.json') }, cwd: dir }));
+  t.same(fromFile.https, { certificate: 'files', certFile: join(dir, 'tls', 'cert.pem'), keyFile: join(dir, 'tls', 'key.pem') });
+  const fromEnv = await resolveConfig(input({ env: { RDP_CERT: '/c.pem', RDP_KEY: '/k.pem' } }));
+  t.same(fromEnv.https, { certificate: 'files', certFile: '/c.pem', keyFile: '/k.pem' });
+});
+
 t.test('every setting has a flag, an RDP_ variable and a config key that map one to one', async (t) => {
   const envNames = OPTIONS.map((option) => envNameOf(option.flag));
   t.equal(new Set(envNames).size, OPTIONS.length);
@@ -143,6 +163,10 @@ const BAD_VALUES: Array<[args: string[], env: Record<string, string>, names: Reg
   [['--port'], {}, /--port needs a value \(PORT\)/],
   [['serve'], {}, /unknown command "serve"/],
   [['--config', '/nonexistent.json'], {}, /--config: \/nonexistent\.json cannot be read/],
+  [['--https', '--public-url', 'http://localhost:8000'], {}, /--public-url: http:\/\/localhost:8000 is plain http but --https serves TLS; give an https:\/\/ URL/],
+  [['--cert', 'cert.pem'], {}, /--cert given without --key: give both/],
+  [[], { RDP_KEY: 'key.pem' }, /--key given without --cert: give both/],
+  [['--https', 'maybe'], {}, /unexpected argument "maybe"/],
 ];
 
 t.test('bad input exits 2 with one line naming the flag, the value and what is expected', async (t) => {

@@ -1,7 +1,7 @@
 // `doctor`: the pure rules from tables, rxconfig.py read through the real interpreter, and the
 // command against fixture projects (real Django 5.2 settings imported by the project's Python).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Finding } from '../src/doctor/finding.js';
@@ -122,6 +122,10 @@ const DEFAULT_SETTINGS = {
   INSTALLED_APPS: ['django.contrib.sessions'],
 };
 
+const SECURE_COOKIES = { SESSION_COOKIE_SECURE: true, CSRF_COOKIE_SECURE: true };
+/** What an https site sets, and what the --https tests' Django fixture sets (RDP_FIXTURE_HTTPS=1). */
+const HTTPS_READY = { ...SECURE_COOKIES, SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] };
+
 function literal(value: unknown, line = 4): RxKeyword {
   return { literal: true, value, source: JSON.stringify(value), line };
 }
@@ -141,12 +145,12 @@ const RULE_CASES: RuleCase[] = [
   { name: 'Secure session cookie on loopback http', settings: { SESSION_COOKIE_SECURE: true }, expect: [['SESSION_COOKIE_SECURE', 'warning']] },
   { name: 'Secure session cookie on [::1]', publicUrl: 'http://[::1]:8000', settings: { SESSION_COOKIE_SECURE: true }, expect: [['SESSION_COOKIE_SECURE', 'warning']] },
   { name: 'Secure cookies on another http host', publicUrl: 'http://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'], SESSION_COOKIE_SECURE: true, CSRF_COOKIE_SECURE: true }, expect: [['SESSION_COOKIE_SECURE', 'error'], ['CSRF_COOKIE_SECURE', 'error']] },
-  { name: 'Secure cookies on https: fine', publicUrl: 'https://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'], SESSION_COOKIE_SECURE: true, CSRF_COOKIE_SECURE: true, CSRF_TRUSTED_ORIGINS: ['https://app.example.test'] }, expect: [] },
+  { name: 'Secure cookies on https behind a TLS terminator: the login passes through CSRF_TRUSTED_ORIGINS, Django still sees http', publicUrl: 'https://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'], ...SECURE_COOKIES, CSRF_TRUSTED_ORIGINS: ['https://app.example.test'] }, expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
   { name: 'CSRF_COOKIE_SECURE with CSRF_USE_SESSIONS: no cookie to judge', publicUrl: 'http://app.example.test', settings: { ALLOWED_HOSTS: ['*'], CSRF_COOKIE_SECURE: true, CSRF_USE_SESSIONS: true }, expect: [] },
   { name: 'cookie domain elsewhere', settings: { SESSION_COOKIE_DOMAIN: '.example.test', CSRF_COOKIE_DOMAIN: 'other.test' }, expect: [['SESSION_COOKIE_DOMAIN', 'error'], ['CSRF_COOKIE_DOMAIN', 'error']] },
   { name: 'cookie domain covering the host', publicUrl: 'http://app.example.test', settings: { ALLOWED_HOSTS: ['.example.test'], SESSION_COOKIE_DOMAIN: '.example.test' }, expect: [] },
   { name: 'SameSite=None without Secure', settings: { SESSION_COOKIE_SAMESITE: 'None' }, expect: [['SESSION_COOKIE_SAMESITE', 'error']] },
-  { name: 'SameSite=None with Secure: unnecessary', publicUrl: 'https://localhost', settings: { SESSION_COOKIE_SAMESITE: 'None', SESSION_COOKIE_SECURE: true, CSRF_TRUSTED_ORIGINS: ['https://localhost'] }, expect: [['SESSION_COOKIE_SAMESITE', 'warning']] },
+  { name: 'SameSite=None with Secure: unnecessary', publicUrl: 'https://localhost', settings: { SESSION_COOKIE_SAMESITE: 'None', ...HTTPS_READY }, input: { servesTls: true }, expect: [['SESSION_COOKIE_SAMESITE', 'warning']] },
   { name: 'SameSite Strict or False: fine', settings: { SESSION_COOKIE_SAMESITE: 'Strict', CSRF_COOKIE_SAMESITE: false }, expect: [] },
   { name: 'session cookie path not covering /_event', settings: { SESSION_COOKIE_PATH: '/app/' }, expect: [['SESSION_COOKIE_PATH', 'error']] },
   { name: 'session cookie path under the backend path', settings: { SESSION_COOKIE_PATH: '/x' }, input: { eventPath: '/x/_event' }, expect: [] },
@@ -155,21 +159,31 @@ const RULE_CASES: RuleCase[] = [
   { name: 'empty ALLOWED_HOSTS with DEBUG on another host', publicUrl: 'http://app.example.test:8000', expect: [['ALLOWED_HOSTS', 'error']] },
   { name: "ALLOWED_HOSTS '*'", publicUrl: 'http://app.example.test:8000', settings: { ALLOWED_HOSTS: ['*'] }, expect: [] },
   { name: 'CSRF_TRUSTED_ORIGINS on http: unnecessary', settings: { CSRF_TRUSTED_ORIGINS: ['http://localhost:3000'] }, expect: [['CSRF_TRUSTED_ORIGINS', 'warning']] },
-  { name: 'https behind a TLS terminator: CSRF_TRUSTED_ORIGINS needed and missing', publicUrl: 'https://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'] }, expect: [['CSRF_TRUSTED_ORIGINS', 'error']] },
-  { name: 'https: a wildcard trusted origin admits it', publicUrl: 'https://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'], CSRF_TRUSTED_ORIGINS: ['https://*.example.test'] }, expect: [] },
+  { name: 'https behind a TLS terminator, no SSL header: Django sees http, the login gets 403', publicUrl: 'https://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'], ...SECURE_COOKIES }, expect: [['SECURE_PROXY_SSL_HEADER', 'error']] },
+  { name: 'https: a wildcard trusted origin lets the login pass', publicUrl: 'https://app.example.test', settings: { ALLOWED_HOSTS: ['app.example.test'], ...SECURE_COOKIES, CSRF_TRUSTED_ORIGINS: ['https://*.example.test'] }, expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
   {
     name: 'https with --trust-proxy and the SSL header: Django sees https, trusted origins unnecessary',
     publicUrl: 'https://app.example.test',
-    settings: { ALLOWED_HOSTS: ['app.example.test'], SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'], CSRF_TRUSTED_ORIGINS: ['https://app.example.test'], SECURE_SSL_REDIRECT: true },
+    settings: { ALLOWED_HOSTS: ['app.example.test'], ...HTTPS_READY, CSRF_TRUSTED_ORIGINS: ['https://app.example.test'], SECURE_SSL_REDIRECT: true },
     input: { trustProxy: true },
     expect: [['CSRF_TRUSTED_ORIGINS', 'warning']],
   },
   {
-    name: 'https, SSL header without --trust-proxy: overwritten, trusted origin needed, redirect loop',
+    name: 'https, SSL header without --trust-proxy: overwritten, so a redirect loop and a 403 login',
     publicUrl: 'https://app.example.test',
-    settings: { ALLOWED_HOSTS: ['app.example.test'], SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'], SECURE_SSL_REDIRECT: true },
-    expect: [['CSRF_TRUSTED_ORIGINS', 'error'], ['SECURE_SSL_REDIRECT', 'error'], ['SECURE_PROXY_SSL_HEADER', 'warning']],
+    settings: { ALLOWED_HOSTS: ['app.example.test'], ...HTTPS_READY, SECURE_SSL_REDIRECT: true },
+    expect: [['SECURE_SSL_REDIRECT', 'error'], ['SECURE_PROXY_SSL_HEADER', 'error']],
   },
+  { name: '--https, Django set up for it: nothing', publicUrl: 'https://127.0.0.1:8000', settings: { ...HTTPS_READY, SECURE_SSL_REDIRECT: true }, input: { servesTls: true }, expect: [] },
+  { name: '--https without SECURE_PROXY_SSL_HEADER: the login gets 403', publicUrl: 'https://127.0.0.1:8000', settings: SECURE_COOKIES, input: { servesTls: true }, expect: [['SECURE_PROXY_SSL_HEADER', 'error']] },
+  { name: '--https, the SSL header names one the proxy does not send', publicUrl: 'https://127.0.0.1:8000', settings: { ...SECURE_COOKIES, SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_SSL', 'on'] }, input: { servesTls: true }, expect: [['SECURE_PROXY_SSL_HEADER', 'error']] },
+  { name: '--https needs no --trust-proxy: the proxy sends X-Forwarded-Proto itself', publicUrl: 'https://127.0.0.1:8000', settings: HTTPS_READY, input: { servesTls: true, trustProxy: true }, expect: [] },
+  { name: '--https, cookies without Secure: warnings', publicUrl: 'https://127.0.0.1:8000', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, input: { servesTls: true }, expect: [['SESSION_COOKIE_SECURE', 'warning'], ['CSRF_COOKIE_SECURE', 'warning']] },
+  { name: '--https, no CSRF cookie under CSRF_USE_SESSIONS: one warning', publicUrl: 'https://127.0.0.1:8000', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'], CSRF_USE_SESSIONS: true }, input: { servesTls: true }, expect: [['SESSION_COOKIE_SECURE', 'warning']] },
+  { name: '--https, CSRF_TRUSTED_ORIGINS naming http, Django sees http', publicUrl: 'https://127.0.0.1:8000', settings: { ...SECURE_COOKIES, CSRF_TRUSTED_ORIGINS: ['http://127.0.0.1:8000'] }, input: { servesTls: true }, expect: [['CSRF_TRUSTED_ORIGINS', 'error'], ['SECURE_PROXY_SSL_HEADER', 'error']] },
+  { name: '--https, CSRF_TRUSTED_ORIGINS naming http, Django sees https', publicUrl: 'https://127.0.0.1:8000', settings: { ...HTTPS_READY, CSRF_TRUSTED_ORIGINS: ['http://127.0.0.1:8000'] }, input: { servesTls: true }, expect: [['CSRF_TRUSTED_ORIGINS', 'warning']] },
+  { name: '--https, the https origin trusted but no SSL header: the login passes, Django sees http', publicUrl: 'https://127.0.0.1:8000', settings: { ...SECURE_COOKIES, CSRF_TRUSTED_ORIGINS: ['https://127.0.0.1:8000'] }, input: { servesTls: true }, expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
+  { name: '--https, SSL redirect without the header: a loop', publicUrl: 'https://127.0.0.1:8000', settings: { ...SECURE_COOKIES, SECURE_SSL_REDIRECT: true }, input: { servesTls: true }, expect: [['SECURE_SSL_REDIRECT', 'error'], ['SECURE_PROXY_SSL_HEADER', 'error']] },
   { name: 'SSL header on http', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
   { name: 'SSL header on http with --trust-proxy: risky', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, input: { trustProxy: true }, expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
   { name: 'SSL redirect on http', settings: { SECURE_SSL_REDIRECT: true }, expect: [['SECURE_SSL_REDIRECT', 'error']] },
@@ -178,6 +192,10 @@ const RULE_CASES: RuleCase[] = [
   { name: 'rxconfig without pinned values: nothing', rx: { app_name: literal('app') }, expect: [] },
   { name: 'api_url pinned to the backend port', rx: { api_url: literal('http://localhost:8002') }, expect: [['api_url', 'error']] },
   { name: 'api_url equal to the public origin', rx: { api_url: literal('http://localhost:8000/') }, expect: [] },
+  { name: 'api_url on localhost, page on 127.0.0.1: Reflex moves it to the page host', publicUrl: 'http://127.0.0.1:8000', rx: { api_url: literal('http://localhost:8000') }, expect: [] },
+  { name: 'api_url on localhost over https on 8443: the socket goes to 443', publicUrl: 'https://localhost:8443', settings: HTTPS_READY, input: { servesTls: true }, rx: { api_url: literal('https://localhost:8443') }, expect: [['api_url', 'error']] },
+  { name: 'api_url on 127.0.0.1 over https: kept', publicUrl: 'https://127.0.0.1:8443', settings: HTTPS_READY, input: { servesTls: true }, rx: { api_url: literal('https://127.0.0.1:8443') }, expect: [] },
+  { name: 'api_url on localhost over https on 443: the dropped port is right', publicUrl: 'https://localhost', settings: HTTPS_READY, input: { servesTls: true }, rx: { api_url: literal('https://localhost') }, expect: [] },
   { name: 'api_url not a literal', rx: { api_url: { literal: false, value: null, source: 'os.environ["API_URL"]', line: 5 } }, expect: [['api_url', 'warning']] },
   { name: 'cors_allowed_origins without the origin', rx: { cors_allowed_origins: literal(['http://localhost:3000']) }, expect: [['cors_allowed_origins', 'error']] },
   { name: 'cors_allowed_origins with the origin', rx: { cors_allowed_origins: literal(['http://localhost:3000', 'http://localhost:8000']) }, expect: [] },
@@ -193,6 +211,9 @@ function ruleInput(rule: RuleCase): DoctorInput {
   return {
     publicUrl: rule.publicUrl ?? 'http://localhost:8000',
     trustProxy: false,
+    servesTls: false,
+    reflexStartedByProxy: true,
+    envJson: null,
     eventPath: '/_event',
     frontendIsDirectory: false,
     django: { settings: { ...DEFAULT_SETTINGS, ...rule.settings }, locations: { ALLOWED_HOSTS: { file: 'site/settings.py', line: 7 } }, settingsFile: 'site/settings.py' },
@@ -229,6 +250,44 @@ t.test('rules: a fix names the line, or the file when the setting has no line', 
   const [ssl] = diagnose(ruleInput({ name: '', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, expect: [] }));
   t.equal(ssl!.valueText, "('HTTP_X_FORWARDED_PROTO', 'https')");
   t.match(ssl!.why, /X-Forwarded-Proto: http unless --trust-proxy/);
+});
+
+t.test('https: the findings name SECURE_PROXY_SSL_HEADER, the cookies and where the socket lands', async (t) => {
+  const https = (settings: Record<string, unknown>, more: Partial<RuleCase> = {}) =>
+    diagnose(ruleInput({ name: '', publicUrl: 'https://127.0.0.1:8000', settings, input: { servesTls: true }, expect: [], ...more }));
+  const [missing] = https(SECURE_COOKIES);
+  t.match(missing, { setting: 'SECURE_PROXY_SSL_HEADER', severity: 'error', valueText: 'None', location: { file: 'site/settings.py', line: null } });
+  t.equal(missing!.why, 'not set: request.is_secure() is false behind the proxy, so Django compares the browser\'s Origin https://127.0.0.1:8000 with http://127.0.0.1:8000: every POST, the admin login included, gets 403 "Origin checking failed"');
+  t.equal(missing!.fix, "in site/settings.py, set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') (--https sends X-Forwarded-Proto: https), or add 'https://127.0.0.1:8000' to CSRF_TRUSTED_ORIGINS");
+  const [cookie] = https({ SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] });
+  t.match(cookie, { setting: 'SESSION_COOKIE_SECURE', severity: 'warning', why: /https but the session cookie has no Secure flag: the browser would send it over plain http too/ });
+  t.match(cookie!.fix, 'set SESSION_COOKIE_SECURE = True for https');
+  const [http] = https({ ...SECURE_COOKIES, CSRF_TRUSTED_ORIGINS: ['http://127.0.0.1:8000'] });
+  t.match(http, { setting: 'CSRF_TRUSTED_ORIGINS', severity: 'error', why: /names 'http:\/\/127\.0\.0\.1:8000' but not https:\/\/127\.0\.0\.1:8000/ });
+  t.match(http!.fix, "replace 'http://127.0.0.1:8000' with 'https://127.0.0.1:8000'");
+  const [dropped] = diagnose(ruleInput({ name: '', publicUrl: 'https://localhost:8443', settings: HTTPS_READY, input: { servesTls: true }, rx: { api_url: literal('https://localhost:8443') }, expect: [] }));
+  t.match(dropped, { setting: 'api_url', severity: 'error', why: /drops its port: the \/_event socket and uploads go to https:\/\/localhost \(port 443\), not https:\/\/localhost:8443/ });
+  t.match(dropped!.fix, /let REFLEX_API_URL=https:\/\/127\.0\.0\.1:8443 set it .*, and open https:\/\/127\.0\.0\.1:8443$/);
+
+  const envJson = (url: string) => ({ file: 'frontend/.web/env.json', event: { url, line: 3 } });
+  const cases: Array<[string, string, boolean, Array<[string, 'error' | 'warning']>]> = [
+    ['https://127.0.0.1:8000', 'wss://127.0.0.1:8000/_event', false, []],
+    ['https://127.0.0.1:8000', 'ws://localhost:8000/_event', false, [['EVENT', 'error']]],
+    ['https://127.0.0.1:8000', 'ws://localhost:8000/_event', true, [['EVENT', 'warning']]],
+    ['https://localhost', 'ws://localhost:8000/_event', false, []],
+    ['http://localhost:8000', 'ws://localhost:8000/_event', false, []],
+    ['http://127.0.0.1:8000', 'ws://localhost:8000/_event', false, []],
+    ['http://localhost:8000', 'ws://localhost:8002/_event', false, [['EVENT', 'error']]],
+    ['http://localhost:8000', 'ws://127.0.0.1:8000/_event', false, [['EVENT', 'error']]],
+  ];
+  for (const [publicUrl, event, started, expect] of cases) {
+    const findings = diagnose({ ...ruleInput({ name: '', publicUrl, expect: [] }), django: null, envJson: envJson(event), reflexStartedByProxy: started });
+    t.same(findings.map((finding) => [finding.setting, finding.severity]), expect, `${event} on ${publicUrl}${started ? ', Reflex started by the proxy' : ''}`);
+  }
+  const [port443] = diagnose({ ...ruleInput({ name: '', publicUrl: 'https://127.0.0.1:8000', expect: [] }), django: null, envJson: envJson('ws://localhost:8000/_event'), reflexStartedByProxy: false });
+  t.match(port443, { source: 'env.json', location: { file: 'frontend/.web/env.json', line: 3 }, valueText: '"ws://localhost:8000/_event"' });
+  t.match(port443!.why, "drops its port: the /_event socket goes to wss://127.0.0.1/_event (port 443), not https://127.0.0.1:8000");
+  t.equal(port443!.fix, 'in frontend/.web/env.json:3, restart reflex run with REFLEX_API_URL=https://127.0.0.1:8000 (written at start; the proxy sets it for the Reflex it starts)');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -376,11 +435,15 @@ const TUNABLE_CASES: TunableCase[] = [
   { name: 'ALLOWED_HOSTS without DEBUG', settings: { DEBUG: false }, expect: [['ALLOWED_HOSTS', 'error']] },
   { name: 'ALLOWED_HOSTS with a .domain pattern', settings: { ALLOWED_HOSTS: ['.example.test'] }, args: ['--public-url', 'http://app.example.test:8000'], expect: [] },
   { name: 'CSRF_TRUSTED_ORIGINS on http', settings: { CSRF_TRUSTED_ORIGINS: ['http://localhost:3000'] }, expect: [['CSRF_TRUSTED_ORIGINS', 'warning']] },
-  { name: 'CSRF_TRUSTED_ORIGINS needed on https', settings: { ALLOWED_HOSTS: ['app.example.test'] }, args: ['--public-url', 'https://app.example.test'], expect: [['CSRF_TRUSTED_ORIGINS', 'error']] },
-  { name: 'CSRF_TRUSTED_ORIGINS given on https', settings: { ALLOWED_HOSTS: ['app.example.test'], CSRF_TRUSTED_ORIGINS: ['https://app.example.test'] }, args: ['--public-url', 'https://app.example.test'], expect: [] },
+  { name: 'https behind a TLS terminator without the SSL header: the login gets 403', settings: { ALLOWED_HOSTS: ['app.example.test'], ...SECURE_COOKIES }, args: ['--public-url', 'https://app.example.test'], expect: [['SECURE_PROXY_SSL_HEADER', 'error']] },
+  { name: 'CSRF_TRUSTED_ORIGINS given on https: the login passes, Django sees http', settings: { ALLOWED_HOSTS: ['app.example.test'], ...SECURE_COOKIES, CSRF_TRUSTED_ORIGINS: ['https://app.example.test'] }, args: ['--public-url', 'https://app.example.test'], expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
   { name: 'USE_X_FORWARDED_HOST', settings: { USE_X_FORWARDED_HOST: true }, expect: [['USE_X_FORWARDED_HOST', 'warning']] },
   { name: 'SECURE_PROXY_SSL_HEADER', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, expect: [['SECURE_PROXY_SSL_HEADER', 'warning']] },
-  { name: 'SECURE_PROXY_SSL_HEADER with --trust-proxy on https: the right setup', settings: { ALLOWED_HOSTS: ['app.example.test'], SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, args: ['--public-url', 'https://app.example.test', '--trust-proxy'], expect: [] },
+  { name: 'SECURE_PROXY_SSL_HEADER with --trust-proxy on https: the right setup', settings: { ALLOWED_HOSTS: ['app.example.test'], ...HTTPS_READY }, args: ['--public-url', 'https://app.example.test', '--trust-proxy'], expect: [] },
+  { name: '--https, Django set up for it', settings: HTTPS_READY, args: ['--https'], expect: [] },
+  { name: '--https without SECURE_PROXY_SSL_HEADER', settings: SECURE_COOKIES, args: ['--https'], expect: [['SECURE_PROXY_SSL_HEADER', 'error']] },
+  { name: '--https, cookies without Secure', settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] }, args: ['--https'], expect: [['SESSION_COOKIE_SECURE', 'warning'], ['CSRF_COOKIE_SECURE', 'warning']] },
+  { name: '--https, CSRF_TRUSTED_ORIGINS naming the http origin', settings: { ...HTTPS_READY, CSRF_TRUSTED_ORIGINS: ['http://127.0.0.1:8000'] }, args: ['--https'], expect: [['CSRF_TRUSTED_ORIGINS', 'warning']] },
   { name: 'CORS_ALLOW_ALL_ORIGINS without django-cors-headers', settings: { CORS_ALLOW_ALL_ORIGINS: true }, expect: [['CORS_ALLOW_ALL_ORIGINS', 'warning']] },
 ];
 
@@ -408,6 +471,7 @@ function projectWith(t: Test, rxconfig: string): string {
   return t.testdir({
     'manage.py': clean('manage.py'),
     'rxconfig.py': readFileSync(join(DOCTOR, 'rxconfig', rxconfig), 'utf8'),
+    '.web': {},
     clean_site: { '__init__.py': '', 'settings.py': clean('clean_site/settings.py'), 'urls.py': clean('clean_site/urls.py') },
   });
 }
@@ -440,6 +504,20 @@ t.test('rxconfig variants through the command', async (t) => {
   t.match(report.rxconfig, { file: 'rxconfig.py', error: /^SyntaxError/ });
   const text = await doctor(['--project', unreadable], {}, unreadable);
   t.match(text.stdout, /Reflex {2}rxconfig\.py cannot be read \(SyntaxError: .*\): its checks are skipped/);
+});
+
+t.test("Reflex's .web/env.json: where the socket lands, at the EVENT line", async (t) => {
+  const dir = projectWith(t, 'api-url-public.py');
+  const env = { PING: 'http://localhost:8000/ping', EVENT: 'ws://localhost:8000/_event', UPLOAD: 'http://localhost:8000/_upload' };
+  writeFileSync(join(dir, '.web', 'env.json'), JSON.stringify(env, null, 2));
+  const plain = await doctorJson(['--project', dir], {}, dir);
+  t.same(plain.report.findings.filter((finding) => finding.source === 'env.json'), [], 'on http the localhost URL is the proxy');
+  const supervised = await doctorJson(['--project', dir, '--https'], {}, dir);
+  const event = supervised.report.findings.find((finding) => finding.source === 'env.json');
+  t.match(event, { setting: 'EVENT', severity: 'warning', value: env.EVENT, file: '.web/env.json', line: 3, why: /port 443/ }, 'the proxy starts Reflex: it writes env.json again');
+  const external = await doctorJson(['--project', dir, '--https', '--reflex-backend-url', 'http://127.0.0.1:8002', '--reflex-frontend-url', 'http://127.0.0.1:3000'], {}, dir);
+  t.match(external.report.findings.find((finding) => finding.source === 'env.json'), { severity: 'error', fix: 'in .web/env.json:3, restart reflex run with REFLEX_API_URL=https://127.0.0.1:8000 (written at start; the proxy sets it for the Reflex it starts)' }, 'a Reflex run by hand keeps it');
+  t.equal(external.code, 1);
 });
 
 t.test('no project, or Django that cannot be imported: one line naming it', async (t) => {

@@ -7,6 +7,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import {
+  DJANGO_FIXTURE_PREFIXES,
   djangoAdminLogin,
   freePort,
   headerLines,
@@ -16,7 +17,6 @@ import {
   type TeardownHost,
 } from './helpers/index.js';
 
-const DJANGO_PREFIXES = ['/admin', '/static', '/cookies', '/stream', '/echo', '/redirect', '/redirect-relative', '/whoami', '/upload-count'];
 
 interface Echo {
   method: string;
@@ -97,7 +97,7 @@ const proxyArgs = (djangoUrl: string, ...extra: string[]): string[] => [
   '--django-url', djangoUrl,
   '--reflex-backend-url', unused,
   '--reflex-frontend-url', unused,
-  ...DJANGO_PREFIXES.flatMap((prefix) => ['--django-prefix', prefix]),
+  ...DJANGO_FIXTURE_PREFIXES.flatMap((prefix) => ['--django-prefix', prefix]),
   ...extra,
 ];
 const proxy = await startProxy(t, proxyArgs(django.url));

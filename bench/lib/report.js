@@ -33,6 +33,8 @@ function targetText(target, unit) {
   switch (target?.kind) {
     case 'ratio-min':
       return `≥ ${target.value}×`;
+    case 'ratio-max':
+      return `≤ ${target.value}×`;
     case 'added-max':
       return `≤ +${target.value} ms`;
     case 'max':
@@ -53,6 +55,10 @@ export function judge(row) {
   switch (target?.kind) {
     case 'ratio-min':
       status = row.ratio >= target.value ? 'PASS' : 'MISS';
+      break;
+    // A time, where lower is better: the proxy may take at most `value` times what direct takes.
+    case 'ratio-max':
+      status = row.ratio <= target.value ? 'PASS' : 'MISS';
       break;
     case 'added-max':
       status = row.added <= target.value ? 'PASS' : 'MISS';

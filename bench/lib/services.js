@@ -55,7 +55,7 @@ export async function startScript(name, script, args = [], { nofile } = {}) {
  * three parts; only the route under test matters). stdout is a pipe that is drained continuously
  * (one JSON access-log line per request); we wait for its "proxy listening" line.
  */
-export async function startProxy({ upstream, logLevel = 'info', nodeArgs = [], bin = PROXY_BIN, nofile }) {
+export async function startProxy({ upstream, logLevel = 'info', nodeArgs = [], bin = PROXY_BIN, nofile, extraArgs = [], env = {} }) {
   if (bin === PROXY_BIN && !existsSync(PROXY_DIST)) {
     throw new Error(`${PROXY_DIST} is missing: build the proxy first (npm run build, or use npm run bench)`);
   }
@@ -70,13 +70,15 @@ export async function startProxy({ upstream, logLevel = 'info', nodeArgs = [], b
     '--reflex-frontend-url', upstream,
     '--log-format', 'json',
     '--log-level', logLevel,
+    ...extraArgs,
   ];
-  const proc = spawnTracked('proxy', ...withFileLimit(nofile, process.execPath, args), { cwd: ROOT });
+  const proc = spawnTracked('proxy', ...withFileLimit(nofile, process.execPath, args), { cwd: ROOT, env: { ...process.env, ...env } });
+  const scheme = extraArgs.includes('--https') ? 'https' : 'http';
   try {
     // At --log-level warn or above the "proxy listening" line is not printed: wait for the port.
     if (['warn', 'error', 'fatal', 'silent'].includes(logLevel)) await waitForPort(port, proc);
     else await waitForJsonLine(proc, (line) => line.msg === 'proxy listening');
-    return { name: 'proxy', proc, pid: proc.pid, port, url: `http://${HOST}:${port}`, stop: () => stop(proc) };
+    return { name: 'proxy', proc, pid: proc.pid, port, url: `${scheme}://${HOST}:${port}`, stop: () => stop(proc) };
   } catch (error) {
     await stop(proc);
     throw error;

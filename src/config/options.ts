@@ -51,7 +51,10 @@ export const OPTIONS = Object.freeze([
   { flag: 'kill-timeout', kind: 'ms', valueName: 'MS', description: 'grace between SIGTERM and SIGKILL when stopping children', defaultText: '5000' },
   { flag: 'port', kind: 'port', valueName: 'PORT', description: 'port to listen on (0: any free port)', defaultText: '8000' },
   { flag: 'host', kind: 'host', valueName: 'HOST', description: 'address to listen on', defaultText: '127.0.0.1' },
-  { flag: 'public-url', kind: 'public-url', valueName: 'URL', description: 'the origin browsers use, told to Reflex and verify', defaultText: 'http://localhost:<port>' },
+  { flag: 'public-url', kind: 'public-url', valueName: 'URL', description: 'the origin browsers use, told to Reflex and verify', defaultText: 'http://localhost:<port>; with --https https://127.0.0.1:<port>' },
+  { flag: 'https', kind: 'boolean', description: 'serve the origin over TLS, HTTP/2 and HTTP/1.1, with a local CA (or --cert/--key)' },
+  { flag: 'cert', kind: 'file', valueName: 'FILE', description: 'certificate (PEM) for --https instead of the local CA; with --key', defaultText: 'a leaf of the local CA' },
+  { flag: 'key', kind: 'file', valueName: 'FILE', description: "the private key (PEM) of --cert" },
   { flag: 'django-prefix', kind: 'prefix-list', valueName: 'P', description: 'a path prefix served by Django (repeatable; replaces discovery)', aliases: ['REFLEX_DJANGO_DJANGO_PREFIX'], defaultText: '/admin, /static' },
   { flag: 'reserved-prefix', kind: 'prefix-list', valueName: 'P', description: 'an extra Reflex backend prefix (repeatable)', aliases: ['REFLEX_DJANGO_RESERVED_REFLEX_PREFIXES'] },
   { flag: 'reflex-backend-path', kind: 'prefix', valueName: 'P', description: "Reflex's backend path (Reflex ≥ 0.9); reserved prefixes live under it", aliases: ['REFLEX_BACKEND_PATH'] },
@@ -130,7 +133,7 @@ function splitList(raw: string): unknown[] {
   return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+export const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
 
 type Parser<K extends OptionKind> = (where: string, raw: unknown) => ParsedValues[K];

@@ -28,11 +28,18 @@ export interface SourcedPrefix {
   readonly source: Source;
 }
 
+/** --https: the local CA's leaf, or the user's own pair (absolute paths, checked at start). */
+export type HttpsSetting =
+  | { readonly certificate: 'local-ca' }
+  | { readonly certificate: 'files'; readonly certFile: string; readonly keyFile: string };
+
 export interface ResolvedConfig {
   readonly port: number;
   readonly host: string;
   /** Without a trailing slash; undefined port 0 is filled in once the server listens. */
   readonly publicUrl: string | undefined;
+  /** Serve TLS (HTTP/2 and HTTP/1.1) on the one origin; undefined: plain HTTP/1.1. */
+  readonly https: HttpsSetting | undefined;
   readonly djangoUrl: URL | undefined;
   readonly reflexBackendUrl: URL | undefined;
   readonly reflexFrontendUrl: URL | undefined;
@@ -182,11 +189,17 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     ...withSource(underBackendPath(extraReserved?.value ?? [], backendPath), extraReserved?.source ?? 'default'),
   ];
   const djangoWsPrefix = pick('django-ws-prefix', 'prefix')?.value;
+  const https = httpsSetting(pick, input.cwd);
+  const publicUrl = pick('public-url', 'public-url');
+  if (https !== undefined && publicUrl?.value.startsWith('http:')) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', `--public-url: ${publicUrl.value} is plain http but --https serves TLS; give an https:// URL, or leave --public-url out for https://127.0.0.1:${port || '<port>'}`);
+  }
 
   return {
     port,
     host: pick('host', 'host')?.value ?? DEFAULTS.host,
-    publicUrl: pick('public-url', 'public-url')?.value ?? (port === 0 ? undefined : `http://localhost:${port}`),
+    publicUrl: publicUrl?.value ?? (port === 0 ? undefined : defaultPublicUrl(port, https !== undefined)),
+    https,
     djangoUrl: pick('django-url', 'url')?.value,
     reflexBackendUrl: pick('reflex-backend-url', 'url')?.value,
     reflexFrontendUrl,
@@ -219,6 +232,27 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     reflexCmd: pick('reflex-cmd', 'command')?.value,
     killTimeoutMs: pick('kill-timeout', 'ms')?.value ?? DEFAULTS.killTimeoutMs,
   };
+}
+
+/**
+ * Without --public-url: localhost over http; over https 127.0.0.1, because Reflex's browser client
+ * sends the socket of an https page whose API URL is on `localhost` to port 443 (docs/https.md).
+ */
+export function defaultPublicUrl(port: number, https: boolean): string {
+  if (!https) return `http://localhost:${port}`;
+  return port === 443 ? 'https://localhost' : `https://127.0.0.1:${port}`;
+}
+
+/** --cert and --key come together, and turn --https on; --https alone uses the local CA. */
+function httpsSetting(pick: ReturnType<typeof makePicker>, cwd: string): HttpsSetting | undefined {
+  const cert = pick('cert', 'file');
+  const key = pick('key', 'file');
+  if ((cert === undefined) !== (key === undefined)) {
+    const [given, missing] = cert === undefined ? ['--key', '--cert'] : ['--cert', '--key'];
+    throw new RdpError('RDP_ERR_MISSING_OPTION', `${given} given without ${missing}: give both (the certificate and its private key), or neither for the local CA`);
+  }
+  if (cert !== undefined && key !== undefined) return { certificate: 'files', certFile: resolvePath(cwd, cert.value), keyFile: resolvePath(cwd, key.value) };
+  return pick('https', 'boolean')?.value === true ? { certificate: 'local-ca' } : undefined;
 }
 
 /** A child is told its port on the command line: "any free port" cannot be said there. */

@@ -35,7 +35,12 @@ function cookieInUse(django: DjangoInput, prefix: string): boolean {
 const cookieSecure: DjangoRule = (django, origin) =>
   COOKIES.flatMap(({ prefix, what, breaks }) => {
     const setting = `${prefix}_COOKIE_SECURE`;
-    if (django.settings[setting] !== true || origin.isHttps || !cookieInUse(django, prefix)) return [];
+    if (!cookieInUse(django, prefix)) return [];
+    if (origin.isHttps) {
+      if (django.settings[setting] === true) return [];
+      return [finding(django, 'warning', setting, `${origin.origin} is https but ${what} has no Secure flag: the browser would send it over plain http too, and this is not what production with ${setting} = True sends`, `set ${setting} = True for https (keep False where the site is plain http)`)];
+    }
+    if (django.settings[setting] !== true) return [];
     const change = `set ${setting} = False for this http origin (or serve ${origin.host} over https)`;
     if (isLoopbackHost(origin.host)) {
       return [finding(django, 'warning', setting, `${origin.origin} is plain http: Chromium and Firefox still send a Secure cookie to ${origin.host}, Safari does not, so in Safari ${breaks}`, change)];
@@ -99,24 +104,52 @@ function sslHeaderOf(django: DjangoInput): SslHeader | undefined {
   return { value: String(setting[1]), name, forwarded: meta.startsWith('HTTP_X_FORWARDED_') };
 }
 
+const SSL_HEADER_LINE = "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')";
+
 /** Whether Django's request.is_secure() holds for a request through the proxy. */
-function djangoSeesHttps(django: DjangoInput, origin: PublicOrigin, trustProxy: boolean): boolean {
+function djangoSeesHttps(django: DjangoInput, origin: PublicOrigin, input: DoctorInput): boolean {
   const header = sslHeaderOf(django);
-  return origin.isHttps && header !== undefined && (!header.forwarded || trustProxy);
+  if (!origin.isHttps || header === undefined) return false;
+  // --https: the proxy itself sends X-Forwarded-Proto: https, and no other X-Forwarded-* header.
+  if (input.servesTls) return header.name === 'X-Forwarded-Proto' && header.value === 'https';
+  return !header.forwarded || input.trustProxy;
+}
+
+function trustedOrigins(django: DjangoInput): string[] {
+  const raw = django.settings.CSRF_TRUSTED_ORIGINS;
+  return Array.isArray(raw) ? raw.filter((entry): entry is string => typeof entry === 'string') : [];
+}
+
+/** An https origin Django takes for http: Django's CsrfViewMiddleware builds the good origin from is_secure(). */
+function httpsUnseen(django: DjangoInput, origin: PublicOrigin, input: DoctorInput, header: SslHeader | undefined): Finding {
+  const loginFails = !trustedOriginsAdmit(trustedOrigins(django), origin.origin);
+  const result = loginFails
+    ? `Django compares the browser's Origin ${origin.origin} with http://${origin.url.host}: every POST, the admin login included, gets 403 "Origin checking failed"`
+    : `the login passes only because CSRF_TRUSTED_ORIGINS lists ${origin.origin}, and Django builds http:// URLs for https pages`;
+  const cause =
+    header === undefined
+      ? 'not set'
+      : input.servesTls
+        ? `Django reads ${header.name}: ${header.value}, but the proxy sends X-Forwarded-Proto: https`
+        : `the proxy drops a client's X-Forwarded-* and sends its own X-Forwarded-Proto: http unless --trust-proxy`;
+  const fix = input.servesTls
+    ? `set ${SSL_HEADER_LINE} (--https sends X-Forwarded-Proto: https)`
+    : header === undefined
+      ? `set ${SSL_HEADER_LINE} and give --trust-proxy, so your TLS terminator's X-Forwarded-Proto reaches Django`
+      : `give --trust-proxy so your TLS terminator's ${header.name} reaches Django`;
+  const orTrusted = loginFails ? `, or add ${pythonRepr(origin.origin)} to CSRF_TRUSTED_ORIGINS` : '';
+  return finding(django, loginFails ? 'error' : 'warning', 'SECURE_PROXY_SSL_HEADER', `${cause}: request.is_secure() is false behind the proxy, so ${result}`, `${fix}${orTrusted}`);
 }
 
 const proxySslHeader: DjangoRule = (django, origin, input) => {
   const header = sslHeaderOf(django);
+  if (origin.isHttps) return djangoSeesHttps(django, origin, input) ? [] : [httpsUnseen(django, origin, input, header)];
   if (header === undefined) return [];
   const setting = 'SECURE_PROXY_SSL_HEADER';
   const drop = 'delete the line (SECURE_PROXY_SSL_HEADER = None)';
   if (header.forwarded && !input.trustProxy) {
-    const replaced = `the proxy drops a client's X-Forwarded-* and sends its own X-Forwarded-Proto: http unless --trust-proxy`;
-    return origin.isHttps
-      ? [finding(django, 'warning', setting, `${replaced}, so Django never learns the browser used https (its CSRF Origin check and SECURE_* redirects see http)`, `give --trust-proxy so your TLS terminator's ${header.name} reaches Django`)]
-      : [finding(django, 'warning', setting, `unnecessary: ${replaced}, so this never marks a request secure on ${origin.origin}`, drop)];
+    return [finding(django, 'warning', setting, `unnecessary: the proxy drops a client's X-Forwarded-* and sends its own X-Forwarded-Proto: http unless --trust-proxy, so this never marks a request secure on ${origin.origin}`, drop)];
   }
-  if (origin.isHttps) return [];
   const why = header.forwarded
     ? `risky on plain http: with --trust-proxy a client's own "${header.name}: ${header.value}" reaches Django, which then treats http as https`
     : `risky on plain http: the proxy forwards a client's ${header.name} unchanged, so any client can send "${header.name}: ${header.value}" and make Django treat http as https`;
@@ -124,23 +157,26 @@ const proxySslHeader: DjangoRule = (django, origin, input) => {
 };
 
 const sslRedirect: DjangoRule = (django, origin, input) => {
-  if (django.settings.SECURE_SSL_REDIRECT !== true || djangoSeesHttps(django, origin, input.trustProxy)) return [];
+  if (django.settings.SECURE_SSL_REDIRECT !== true || djangoSeesHttps(django, origin, input)) return [];
+  const fix = input.servesTls ? `set ${SSL_HEADER_LINE}, or SECURE_SSL_REDIRECT = False` : `give --trust-proxy and set ${SSL_HEADER_LINE}, or SECURE_SSL_REDIRECT = False`;
   return origin.isHttps
-    ? [finding(django, 'error', 'SECURE_SSL_REDIRECT', `Django sees plain http through the proxy (X-Forwarded-Proto: http unless --trust-proxy and SECURE_PROXY_SSL_HEADER), so it redirects to https forever`, `give --trust-proxy and set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https'), or SECURE_SSL_REDIRECT = False`)]
-    : [finding(django, 'error', 'SECURE_SSL_REDIRECT', `Django redirects every request on ${origin.origin} to https://${origin.url.host}, which the proxy does not serve`, 'set SECURE_SSL_REDIRECT = False for this http origin')];
+    ? [finding(django, 'error', 'SECURE_SSL_REDIRECT', `Django sees plain http through the proxy (request.is_secure() is false without a SECURE_PROXY_SSL_HEADER it can read), so it redirects to https forever`, fix)]
+    : [finding(django, 'error', 'SECURE_SSL_REDIRECT', `Django redirects every request on ${origin.origin} to https://${origin.url.host}, which the proxy does not serve`, 'set SECURE_SSL_REDIRECT = False for this http origin, or start the proxy with --https')];
 };
 
 const csrfTrustedOrigins: DjangoRule = (django, origin, input) => {
-  const raw = django.settings.CSRF_TRUSTED_ORIGINS;
-  const trusted = Array.isArray(raw) ? raw.filter((entry): entry is string => typeof entry === 'string') : [];
-  // Host is kept, so Django's Origin check passes by itself, unless Django thinks the request is
-  // http while the browser's Origin says https (TLS ended in front of the proxy).
-  const needed = origin.isHttps && !djangoSeesHttps(django, origin, input.trustProxy);
-  if (needed) {
-    if (trustedOriginsAdmit(trusted, origin.origin)) return [];
-    return [finding(django, 'error', 'CSRF_TRUSTED_ORIGINS', `Django sees plain http through the proxy, so the browser's Origin ${origin.origin} does not match http://${origin.url.host}: every POST, the admin login included, gets 403 "Origin checking failed"`, `add ${pythonRepr(origin.origin)} to CSRF_TRUSTED_ORIGINS, or let Django see https (--trust-proxy and SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https'))`)];
-  }
+  const trusted = trustedOrigins(django);
   if (trusted.length === 0) return [];
+  const seesHttps = djangoSeesHttps(django, origin, input);
+  const httpEntries = trusted.filter((entry) => entry.toLowerCase().startsWith('http://'));
+  if (origin.isHttps && httpEntries.length > 0 && !trustedOriginsAdmit(trusted, origin.origin)) {
+    const named = httpEntries.map(pythonRepr).join(', ');
+    return seesHttps
+      ? [finding(django, 'warning', 'CSRF_TRUSTED_ORIGINS', `names ${named} but not ${origin.origin}: left over from plain http, and unneeded now that Django sees https (its own Origin check passes)`, `delete ${named} (or the whole setting)`)]
+      : [finding(django, 'error', 'CSRF_TRUSTED_ORIGINS', `names ${named} but not ${origin.origin}: the browser's Origin is https now, Django sees http, and every POST, the admin login included, gets 403 "Origin checking failed"`, `set ${SSL_HEADER_LINE} so Django sees https, or replace ${named} with ${pythonRepr(origin.origin)}`)];
+  }
+  // https taken for http: the SECURE_PROXY_SSL_HEADER finding says what this list does for the login.
+  if (origin.isHttps && !seesHttps) return [];
   return [finding(django, 'warning', 'CSRF_TRUSTED_ORIGINS', `unnecessary on one origin: the proxy keeps Host, so Django's Origin check passes without it, and an entry for another origin (an old frontend port) lets that origin's pages post with the user's session`, 'set CSRF_TRUSTED_ORIGINS = [] (or delete the line)')];
 };
 

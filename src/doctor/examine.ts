@@ -4,18 +4,17 @@ import { isAbsolute, join, relative } from 'node:path';
 import { discoverDjango } from '../project/discover-django.js';
 import { RdpError } from '../errors.js';
 import { findMarker, pythonFor } from '../project/detect.js';
+import { readEnvJson } from './env-json.js';
 import type { Finding, Location } from './finding.js';
+import type { DoctorInput } from './input.js';
 import { diagnose } from './rules.js';
 import { readRxconfig } from './rxconfig.js';
 
-interface ExamineOptions {
+/** The proxy's own settings the rules judge with, and where to read the project. */
+interface ExamineOptions extends Pick<DoctorInput, 'publicUrl' | 'trustProxy' | 'servesTls' | 'reflexStartedByProxy' | 'eventPath' | 'frontendIsDirectory'> {
   readonly project: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly publicUrl: string;
-  readonly trustProxy: boolean;
-  readonly eventPath: string;
-  readonly frontendIsDirectory: boolean;
 }
 
 export interface DoctorReport {
@@ -34,7 +33,7 @@ function displayPath(path: string, cwd: string): string {
 }
 
 export async function examineProject(options: ExamineOptions): Promise<DoctorReport> {
-  const { project, cwd, env } = options;
+  const { project, cwd, env, ...proxySettings } = options;
   const djangoDir = findMarker(project, 'manage.py');
   if (djangoDir === undefined) {
     throw new RdpError('RDP_ERR_PROJECT', `no manage.py in ${project} or one level below; run doctor in your project or point --project at it`);
@@ -55,13 +54,11 @@ export async function examineProject(options: ExamineOptions): Promise<DoctorRep
   const settingsFile = facts.settingsFile === undefined ? null : show(facts.settingsFile);
   const rxFile = rx === undefined ? null : show(rx.file);
   const findings = diagnose({
-    publicUrl: options.publicUrl,
-    trustProxy: options.trustProxy,
-    eventPath: options.eventPath,
-    frontendIsDirectory: options.frontendIsDirectory,
+    ...proxySettings,
     viteExtraHost: env.__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS,
     django: { settings: facts.settings, locations, settingsFile },
     rxconfig: rx === undefined || rxFile === null || rx.error !== undefined ? null : { file: rxFile, callLine: rx.callLine, keywords: rx.keywords },
+    envJson: reflexDir === undefined ? null : (readEnvJson(join(reflexDir, '.web', 'env.json'), show(join(reflexDir, '.web', 'env.json'))) ?? null),
   });
   return {
     project,

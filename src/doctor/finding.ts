@@ -12,8 +12,8 @@ export interface Location {
 
 export interface Finding {
   readonly severity: Severity;
-  readonly source: 'django' | 'rxconfig';
-  /** The Django setting or rxconfig keyword. */
+  readonly source: 'django' | 'rxconfig' | 'env.json';
+  /** The Django setting, rxconfig keyword or env.json key. */
   readonly setting: string;
   /** The value as JSON; null for an expression that is not a literal, or a keyword not given. */
   readonly value: unknown;

@@ -25,6 +25,10 @@ export interface DoctorInput {
   readonly publicUrl: string;
   /** --trust-proxy: the client's X-Forwarded-* reach Django. */
   readonly trustProxy: boolean;
+  /** --https: the proxy ends TLS itself and sends X-Forwarded-Proto: https. */
+  readonly servesTls: boolean;
+  /** The proxy starts Reflex (no --reflex-backend-url, no --no-supervise), writing env.json anew. */
+  readonly reflexStartedByProxy: boolean;
   /** Reflex's socket path, `/_event` under --reflex-backend-path. */
   readonly eventPath: string;
   /** --frontend-dir: no Vite dev server, so its host check does not apply. */
@@ -34,6 +38,16 @@ export interface DoctorInput {
   readonly django: DjangoInput | null;
   /** null when there is no rxconfig.py, or it could not be read. */
   readonly rxconfig: RxconfigInput | null;
+  /** null when Reflex has not written .web/env.json beside rxconfig.py. */
+  readonly envJson: EnvJsonInput | null;
+}
+
+/** .web/env.json, as `reflex run` last wrote it. */
+export interface EnvJsonInput {
+  /** As shown to the user. */
+  readonly file: string;
+  /** The socket's URL as written, and its line. */
+  readonly event: { readonly url: string; readonly line: number | null } | undefined;
 }
 
 /** What every rule needs to know about the public URL, worked out once. */

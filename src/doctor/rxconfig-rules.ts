@@ -3,6 +3,7 @@
 import { type Finding, fixAt, type Location, type Severity } from './finding.js';
 import { socketOriginsAdmit, viteAdmitsHost } from './hosts.js';
 import { pythonRepr } from './python-repr.js';
+import { browserEndpoint, reflexApiUrl } from '../project/reflex-backend-url.js';
 import type { DoctorInput, PublicOrigin, RxconfigInput } from './input.js';
 
 type RxconfigRule = (rx: RxconfigInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
@@ -26,9 +27,9 @@ function notLiteral(rx: RxconfigInput, keyword: string, mustBe: string, change: 
   return keywordFinding(rx, 'warning', keyword, `not a literal, so it cannot be checked without running it: it must ${mustBe}`, change);
 }
 
-function originOf(value: string): string | undefined {
+function landsAt(value: string, pageUrl: string): URL | undefined {
   try {
-    return new URL(value).origin;
+    return browserEndpoint(value, pageUrl);
   } catch {
     return undefined;
   }
@@ -37,13 +38,18 @@ function originOf(value: string): string | undefined {
 const apiUrl: RxconfigRule = (rx, origin) => {
   const given = rx.keywords.api_url;
   if (given === undefined) return [];
-  const change = `delete api_url=${given.source} and let REFLEX_API_URL=${origin.origin} set it (the proxy sets it for the Reflex it starts)`;
-  if (!given.literal) return [notLiteral(rx, 'api_url', `evaluate to ${origin.origin}, or the browser's socket goes to another origin without the session cookie`, change)];
-  const pinned = typeof given.value === 'string' ? originOf(given.value) : undefined;
-  if (pinned === origin.origin) return [];
-  return [
-    keywordFinding(rx, 'error', 'api_url', `wherever REFLEX_API_URL is not set, the browser's /_event socket and uploads go to ${pinned ?? pythonRepr(given.value)}, not ${origin.origin}, and the session cookie does not go with them`, change),
-  ];
+  const { apiUrl: wanted, openInstead } = reflexApiUrl(origin.origin);
+  const open = openInstead === undefined ? '' : `, and open ${openInstead}`;
+  const change = `delete api_url=${given.source} and let REFLEX_API_URL=${wanted} set it (the proxy sets it for the Reflex it starts)${open}`;
+  if (!given.literal) return [notLiteral(rx, 'api_url', `evaluate to ${wanted}, or the browser's socket goes to another origin without the session cookie`, change)];
+  // Where Reflex's own client sends the socket, on a page of the public origin.
+  const lands = typeof given.value === 'string' ? landsAt(given.value, origin.origin) : undefined;
+  if (lands?.origin === origin.origin) return [];
+  const portDropped = lands !== undefined && origin.isHttps && lands.hostname === origin.url.hostname && lands.port === '' && origin.url.port !== '';
+  const why = portDropped
+    ? `Reflex's browser client moves a localhost API URL to the page's host and, on an https page, drops its port: the /_event socket and uploads go to ${lands.origin} (port 443), not ${origin.origin}`
+    : `wherever REFLEX_API_URL is not set, the browser's /_event socket and uploads go to ${lands?.origin ?? pythonRepr(given.value)}, not ${origin.origin}, and the session cookie does not go with them`;
+  return [keywordFinding(rx, 'error', 'api_url', why, change)];
 };
 
 const corsAllowedOrigins: RxconfigRule = (rx, origin) => {

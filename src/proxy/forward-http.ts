@@ -6,6 +6,7 @@ import type { AccessLog } from './access-log.js';
 import { proxyAnswer } from './answers.js';
 import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { dropUnreadBody, hasRequestBody, responseGone, writeResponseHead } from './http2-compat.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { ForwardDecision } from '../router.js';
 import { ROUTE_HEADER, type RouteLabels, routeHeaderLines } from './route-label.js';
@@ -32,7 +33,8 @@ function latin1(raw: readonly Buffer[]): string[] {
 
 /**
  * An upstream's 103 Early Hints, passed on so the browser can preload while the answer is made.
- * Never to an HTTP/1.0 client (RFC 9110 §15.2), and a Link Node will not write is left out.
+ * Only to an HTTP/1.1 client: never to HTTP/1.0 (RFC 9110 §15.2), and HTTP/2 (--https) gets the
+ * answer alone. A Link Node will not write is left out.
  */
 function forwardEarlyHints(req: IncomingMessage, res: ServerResponse, headers: readonly string[]): void {
   if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1 || res.headersSent) return;
@@ -48,11 +50,6 @@ function forwardEarlyHints(req: IncomingMessage, res: ServerResponse, headers: r
   } catch {
     // An invalid Link value: the hints are only an optimisation, the answer follows regardless.
   }
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function responseTimeout(upstream: Upstream, ms: number): RdpError {
@@ -85,7 +82,7 @@ function attempt(exchange: Exchange, options: HttpForwarderOptions): Promise<voi
     // later (or never) must show its head at once. undici hands over the body bytes that came with
     // the head in the same parser run, before microtasks: a plain response still leaves in one write.
     const flushIdleHead = (): void => {
-      if (!bodyStarted && !res.destroyed) res.flushHeaders();
+      if (!bodyStarted && !responseGone(req, res)) res.flushHeaders();
     };
     upstream.pool.dispatch(
       // A refused connection leaves the body unread: the held request is sent again whole.
@@ -110,9 +107,9 @@ function attempt(exchange: Exchange, options: HttpForwarderOptions): Promise<voi
           }
           answered = true;
           resolve();
-          if (res.destroyed) return false;
+          if (responseGone(req, res)) return false;
           if (exchange.route !== undefined) headers.push(ROUTE_HEADER, exchange.route);
-          res.writeHead(statusCode, statusText, headers);
+          writeResponseHead(req, res, statusCode, statusText, headers);
           resumeUpstream = resume;
           queueMicrotask(flushIdleHead);
           return true;
@@ -153,7 +150,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
       upstream,
       target,
       headers: upstreamRequestHeaders(req, { trustProxy, isWebSocket: false }),
-      withBody: hasBody(req),
+      withBody: hasRequestBody(req),
       route: routeLabels?.of(decision),
       clientGone: new ClientGone(),
       abortAttempt: undefined,
@@ -169,7 +166,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
 
     const policy = { idempotent: IDEMPOTENT.has(req.method ?? ''), holdTimeoutMs, clientGone: exchange.clientGone };
     dispatch(upstream, policy, () => attempt(exchange, options)).catch((error: RdpError) => {
-      if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || res.destroyed) {
+      if (error.code === 'RDP_ERR_CLIENT_CLOSED' || res.headersSent || responseGone(req, res)) {
         res.destroy();
         return;
       }
@@ -177,7 +174,7 @@ export function createHttpForwarder(options: HttpForwarderOptions): HttpForwarde
       const answer = proxyAnswer(error.code, error.message, req.headers.accept, { upstream: upstream.facts, extraHeaders: routeHeaderLines(exchange.route) });
       res.writeHead(answer.status, answer.headers).end(answer.body);
       // The unread body of a refused request must not be parsed as the next request.
-      if (exchange.withBody && !req.complete) res.once('finish', () => req.socket.destroy());
+      if (exchange.withBody && !req.complete) res.once('finish', () => dropUnreadBody(req, res));
     });
   };
 }

@@ -2,6 +2,7 @@
 // Headers stay in Node's flat raw form ([name, value, name, value, …]): order, case and repeated
 // lines (Set-Cookie) survive byte for byte, and no object is built per request.
 import type { IncomingMessage } from 'node:http';
+import { isHttp2, isTls } from './http2-compat.js';
 
 /** RFC 9110 §7.6.1 hop-by-hop fields, plus the Proxy-* family. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -57,7 +58,9 @@ interface ForwardedOptions {
  * The headers to send upstream: the client's end-to-end headers unchanged (Host included: Django's
  * ALLOWED_HOSTS and CSRF Origin check compare against it), hop-by-hop ones dropped, and
  * X-Forwarded-* and Forwarded set by the proxy — a client's own values kept (and this hop appended)
- * only behind a trusted proxy, so a client cannot claim another address, host or scheme.
+ * only behind a trusted proxy, so a client cannot claim another address, host or scheme. An
+ * HTTP/2 request goes up as HTTP/1.1: `:authority` becomes Host, the other pseudo-headers go,
+ * split cookies become one line.
  */
 export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedOptions): string[] {
   const raw = req.rawHeaders;
@@ -69,9 +72,30 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
   let forwardedPort: string | undefined;
   let forwarded: string | undefined;
   let host: string | undefined;
+  // HTTP/2 clients may split Cookie into several fields (RFC 9113 §8.2.3; Chromium does): an
+  // HTTP/1.1 server reads one line, so they are joined with "; " into the first one's place.
+  const joinCookies = isHttp2(req);
+  let cookieAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
+    if (joinCookies && name === 'cookie') {
+      if (cookieAt === -1) {
+        cookieAt = out.length + 1;
+        out.push(name, value);
+      } else {
+        out[cookieAt] += `; ${value}`;
+      }
+      continue;
+    }
+    if (name.charCodeAt(0) === 58 /* : */) {
+      // Pseudo-headers come first, so Host keeps its place at the top.
+      if (name === ':authority' && host === undefined) {
+        host = value;
+        out.push('Host', value);
+      }
+      continue;
+    }
     const lower = name.toLowerCase();
     if (lower === 'forwarded') {
       if (options.trustProxy) forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
@@ -88,13 +112,17 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
     }
     // Expect: the proxy's server has answered 100-continue itself; the body follows regardless.
     if (isHopByHop(lower, connectionNamed) || lower === 'expect') continue;
-    if (lower === 'host') host = value;
+    if (lower === 'host') {
+      // Over HTTP/2 a Host beside :authority says the same; one line of it is sent.
+      if (host !== undefined) continue;
+      host = value;
+    }
     out.push(name, value);
   }
   const address = clientAddress(req);
   out.push(
     'X-Forwarded-For', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`,
-    'X-Forwarded-Proto', forwardedProto ?? 'http',
+    'X-Forwarded-Proto', forwardedProto ?? (isTls(req) ? 'https' : 'http'),
   );
   if (forwardedHost !== undefined || host !== undefined) out.push('X-Forwarded-Host', (forwardedHost ?? host)!);
   out.push('X-Forwarded-Port', forwardedPort ?? String(req.socket.localPort ?? ''));
@@ -107,9 +135,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
 
 /** The scheme and host the client used, for rewriting an upstream's absolute Location. */
 export function clientOrigin(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  const host = (trustProxy ? firstValue(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
+  const host = (trustProxy ? firstValue(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host ?? firstValue(req.headers[':authority']);
   if (host === undefined) return undefined;
-  const proto = (trustProxy ? firstValue(req.headers['x-forwarded-proto']) : undefined) ?? 'http';
+  const proto = (trustProxy ? firstValue(req.headers['x-forwarded-proto']) : undefined) ?? (isTls(req) ? 'https' : 'http');
   return `${proto}://${host}`;
 }
 

@@ -12,6 +12,7 @@ import { type Decision, type RejectDecision, route, type Upstream as UpstreamNam
 import { type AccessLog, elapsed } from './access-log.js';
 import { type ProxyAnswer, proxyAnswer, writeRawAnswer } from './answers.js';
 import type { HttpForwarder } from './forward-http.js';
+import { isHttp2 } from './http2-compat.js';
 import type { StaticHandler } from './static-dir.js';
 import { isWebSocketUpgrade, type UpgradeForwarder } from './upgrade.js';
 import type { Upstream } from './upstream.js';
@@ -131,9 +132,14 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
 
     connect(req, socket) {
       const started = performance.now();
-      socket.on('error', () => socket.destroy());
       const reply = proxyAnswer('RDP_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is a reverse proxy, not a forward one', undefined);
-      writeRawAnswer(socket, reply);
+      // Over HTTP/2 (--https) a CONNECT is a stream with a response, not a socket.
+      if (isHttp2(req)) {
+        (socket as unknown as ServerResponse).writeHead(reply.status, reply.headers).end(reply.body);
+      } else {
+        socket.on('error', () => socket.destroy());
+        writeRawAnswer(socket, reply);
+      }
       if (!accessLog.wants('http')) return;
       accessLog.record({ kind: 'http', method: 'CONNECT', path: req.url ?? '', target: 'proxy', rule: undefined, statusCode: reply.status, responseTime: elapsed(started) }, req, undefined);
     },

@@ -9,7 +9,7 @@ import type { AccessLog } from '../proxy/access-log.js';
 import type { Upstream } from '../proxy/upstream.js';
 import type { Upstream as UpstreamName } from '../router.js';
 import { registerDashboard } from './dashboard-routes.js';
-import { allowedHosts, hostRefusal, newPageToken } from './host-guard.js';
+import { allowedHosts, hostOf, hostRefusal, newPageToken } from './host-guard.js';
 import { replyWith } from './reply-answer.js';
 import { RequestLog } from './request-log.js';
 import { SocketLog } from './socket-log.js';
@@ -39,7 +39,7 @@ export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { 
   let hosts: ReadonlySet<string> | undefined;
   app.addHook('onRequest', (request, reply, done) => {
     hosts ??= allowedHosts({ port: boundPort(), listenHost: config.host, publicUrl: config.publicUrl });
-    const refusal = hostRefusal(request.headers.host, hosts);
+    const refusal = hostRefusal(hostOf(request.headers), hosts);
     if (refusal === undefined) done();
     else void replyWith(request, reply, 'RDP_ERR_STATUS_HOST', refusal);
   });

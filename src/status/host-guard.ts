@@ -38,6 +38,12 @@ function isAddress(host: string): boolean {
 }
 
 /** Why a request with this Host header is refused, or undefined when it is the proxy's own. */
+/** The Host a request names: its Host header, or over HTTP/2 its :authority; undefined when neither is sent. */
+export function hostOf(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  const host = headers.host ?? headers[':authority'];
+  return Array.isArray(host) ? host[0] : host;
+}
+
 export function hostRefusal(host: string | undefined, allowed: ReadonlySet<string>): string | undefined {
   if (host !== undefined && (allowed.has(host.toLowerCase()) || isAddress(host))) return undefined;
   const named = host === undefined ? 'a request without a Host header' : `Host ${JSON.stringify(host)}`;

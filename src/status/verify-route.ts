@@ -1,7 +1,7 @@
 // POST /__rdp/verify: the dashboard's Verify button. It acts (it logs in to Django), so besides the
 // Host rule it needs this page's Origin and token. The credentials in the body go to the checks and
 // nowhere else: not into a log line, not into any record the dashboard shows.
-import { actionRefusal, TOKEN_HEADER } from './host-guard.js';
+import { actionRefusal, hostOf, TOKEN_HEADER } from './host-guard.js';
 import type { FastifyInstance } from 'fastify';
 import { replyWith } from './reply-answer.js';
 
@@ -49,7 +49,7 @@ export function registerVerify(app: FastifyInstance, token: string, runner: Veri
       // Before the body is read: a refused request's credentials are never even parsed.
       onRequest: (request, reply, done) => {
         const given = request.headers[TOKEN_HEADER];
-        const refusal = actionRefusal(request.headers.origin, request.headers.host, Array.isArray(given) ? given[0] : given, token);
+        const refusal = actionRefusal(request.headers.origin, hostOf(request.headers), Array.isArray(given) ? given[0] : given, token);
         if (refusal === undefined) done();
         else void replyWith(request, reply, 'RDP_ERR_STATUS_ACTION', refusal);
       },

@@ -1,13 +1,15 @@
 // What to start, from the resolved config: an upstream given as a URL is not started; the others
 // get their commands, side ports and environment (the caller's, plus REFLEX_API_URL = the proxy's
-// public origin).
+// public origin, or over https the same origin on a host Reflex keeps).
 import type { ResolvedConfig } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
 import { detectProject } from '../project/detect.js';
+import { reflexApiUrl } from '../project/reflex-backend-url.js';
 import type { ChildName } from '../supervisor.js';
 import type { ChildCommand } from './child-run.js';
 import { fillPlaceholders, splitCommandLine } from './command-line.js';
 import { choosePort } from './ports.js';
+import { viteHostEnv } from './vite-hosts.js';
 
 const CHILD_HOST = '127.0.0.1';
 
@@ -39,8 +41,10 @@ function needs(config: ResolvedConfig): { django: boolean; reflex: boolean } {
 
 function childEnv(env: Environment, publicUrl: string): Record<string, string> {
   const inherited = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  // Over https on localhost, a host whose port Reflex's client keeps (docs/https.md).
+  const { apiUrl } = reflexApiUrl(publicUrl);
   // Python block-buffers a pipe: unbuffered, each log line arrives when it is written.
-  return { ...Object.fromEntries(inherited), PYTHONUNBUFFERED: '1', REFLEX_API_URL: publicUrl, API_URL: publicUrl };
+  return { ...Object.fromEntries(inherited), PYTHONUNBUFFERED: '1', REFLEX_API_URL: apiUrl, API_URL: apiUrl };
 }
 
 /** `env`: the environment the proxy was started with; the project is looked up and run in it. */
@@ -74,6 +78,7 @@ export async function planLaunch(config: ResolvedConfig, env: Environment): Prom
       python: project.python,
     };
     const childEnvironment = childEnv(env, publicUrl);
+    const reflexEnvironment = { ...childEnvironment, ...viteHostEnv(publicUrl, env) };
     const planned: PlannedChild[] = [];
     if (djangoPort !== undefined) {
       const [file, ...args] =
@@ -88,7 +93,7 @@ export async function planLaunch(config: ResolvedConfig, env: Environment): Prom
         config.reflexCmd === undefined
           ? [project.reflex!, 'run', ...ports, '--backend-port', String(backendPort), '--backend-host', CHILD_HOST]
           : splitCommandLine(fillPlaceholders(config.reflexCmd, placeholders, 'reflex-cmd'), 'reflex-cmd');
-      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env: childEnvironment } });
+      planned.push({ name: 'reflex', command: { file, args, cwd: project.reflexDir ?? project.root, env: reflexEnvironment } });
     }
     return planned;
   };

@@ -13,6 +13,21 @@ export const NO_UPLOAD_HANDLER = 'the app registers no upload handler (no rx.upl
 /** engine.io's answer to a request that is not a WebSocket upgrade: Reflex accepts only those. */
 const POLLING_REFUSAL = 'Invalid transport';
 const VERIFY_PROTOCOL = 'reflex-django-proxy-verify';
+/** Node's codes for a certificate chain it does not accept. */
+const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const SSL_HEADER_LINE = "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')";
+
+/**
+ * Over https, Django's Origin and Referer checks fail when it takes the request for http (its good
+ * origin is built from request.is_secure()); over http, when something in front rewrote Host.
+ */
+function csrfFix(url: URL, body: string): string {
+  if (url.protocol === 'https:') {
+    const named = /(Origin|Referer) checking failed/.test(body) ? '' : 'most likely, ';
+    return `${named}Django does not see https: set ${SSL_HEADER_LINE} in its settings (the proxy's --https sends X-Forwarded-Proto: https; behind another TLS terminator also give --trust-proxy), or add ${url.origin} to CSRF_TRUSTED_ORIGINS`;
+  }
+  return 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS';
+}
 
 /** A failure when the proxy says it sent `path` elsewhere than `expected`; undefined otherwise. */
 function misrouted(answer: Answer, path: string, expected: string, fix: string): Outcome | undefined {
@@ -33,6 +48,9 @@ async function proxyAnswers(run: CheckRun): Promise<Outcome> {
   try {
     health = await run.send('/__rdp/health', { headers: { Accept: 'application/json' } });
   } catch (error) {
+    if (UNTRUSTED.has((error as NodeJS.ErrnoException).code ?? '')) {
+      return fail(`${run.url.origin} answers with a certificate verify does not trust (${(error as Error).message})`, "put the CA that signed it in NODE_EXTRA_CA_CERTS (mkcert's is in $(mkcert -CAROOT)/rootCA.pem); the local CA of --https is trusted without it");
+    }
     return fail(`nothing answers at ${run.url.origin} (${(error as Error).message})`, 'start the proxy (npx reflex-django-proxy) or give --url');
   }
   run.reachable = true;
@@ -123,7 +141,9 @@ async function adminLogin(run: CheckRun): Promise<Outcome> {
     body: new URLSearchParams({ csrfmiddlewaretoken: token, username, password, next: '/admin/' }).toString(),
   });
   if (answer.status === 403) {
-    return fail(`the login was refused by CSRF (403): ${snippet(answer.body)}`, 'keep Host unchanged in front of Django (a proxy that rewrites Host breaks the Origin check), or add the origin to CSRF_TRUSTED_ORIGINS');
+    // Django's CSRF page (with DEBUG) gives its reason on a line of its own.
+    const reason = /(?:Origin|Referer) checking failed[^<\n]*/.exec(answer.body)?.[0].trim() ?? snippet(answer.body);
+    return fail(`the login was refused by CSRF (403): ${reason}`, csrfFix(run.url, answer.body));
   }
   if (answer.status !== 302) return fail(`the login form came back (${describe(answer)}): wrong username or password?`, 'give the credentials of a staff user');
   const line = answer.setCookies.find((cookie) => parseSetCookie(cookie).name === sessionCookie);
@@ -158,7 +178,7 @@ async function reflexSocketConnects(run: CheckRun): Promise<Outcome> {
   const socketUrl = run.at(`/_event/?EIO=4&transport=websocket&rdp_verify=${run.handshakeMarker}`);
   socketUrl.protocol = run.url.protocol === 'https:' ? 'wss:' : 'ws:';
   const cookie = run.cookieHeader();
-  const outcome = await socketIoHandshake(socketUrl, { origin: run.url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs: run.options.timeoutMs, ...(cookie === '' ? {} : { cookie }) });
+  const outcome = await socketIoHandshake(socketUrl, { origin: run.url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs: run.options.timeoutMs, ca: run.options.ca, ...(cookie === '' ? {} : { cookie }) });
   if (outcome.route !== undefined && outcome.route.target !== 'reflex') {
     return fail(`the /_event handshake went to ${routeText(outcome.route)}, not the Reflex backend`, '/_event must reach the Reflex backend: keep it among the reserved prefixes');
   }

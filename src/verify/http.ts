@@ -15,6 +15,8 @@ export interface SendOptions {
   readonly headers?: Record<string, string>;
   readonly body?: string | Buffer;
   readonly timeoutMs: number;
+  /** Certificates trusted over https (trust.ts); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -22,7 +24,8 @@ const BODY_LIMIT = 1024 * 1024;
 export function send(url: URL, options: SendOptions): Promise<Answer> {
   const open = url.protocol === 'https:' ? requestTls : request;
   return new Promise((resolve, reject) => {
-    const req = open(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs }, (res) => {
+    const tls = options.ca === undefined ? {} : { ca: [...options.ca] };
+    const req = open(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs, ...tls }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -2,6 +2,7 @@
 // object. A bad value names the setting as the caller wrote it (`--url` or `url`).
 import { RdpError } from '../errors.js';
 import type { VerifyOptions } from './runner.js';
+import { trustedCertificates } from './trust.js';
 
 export interface VerifyInput {
   readonly url: string | URL;
@@ -11,7 +12,12 @@ export interface VerifyInput {
   readonly sessionCookie?: string | undefined;
   readonly requireSession?: boolean | undefined;
   readonly timeoutMs?: number | string | undefined;
+  /** Where an https origin's extra CAs are looked up (the --https cache directory, NODE_EXTRA_CA_CERTS); process.env when not given. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
+
+/** The settings a caller names in messages (`--login-url`, `loginPath`). */
+export type VerifySetting = Exclude<keyof VerifyInput, 'env'>;
 
 export const VERIFY_DEFAULTS = Object.freeze({ loginPath: '/admin/login/', sessionCookie: 'sessionid', timeoutMs: 10_000 });
 
@@ -38,7 +44,7 @@ function positiveMs(raw: number | string | undefined, name: string): number {
 }
 
 /** `nameOf` says how the caller spells a setting in messages: `--login-url` or `loginPath`. */
-export function verifyOptions(input: VerifyInput, nameOf: (key: keyof VerifyInput) => string): VerifyOptions {
+export function verifyOptions(input: VerifyInput, nameOf: (key: VerifySetting) => string): VerifyOptions {
   const loginPath = input.loginPath ?? VERIFY_DEFAULTS.loginPath;
   if (!loginPath.startsWith('/')) throw invalid(nameOf('loginPath'), loginPath, 'a path such as /admin/login/');
   const { username, password } = input;
@@ -46,13 +52,15 @@ export function verifyOptions(input: VerifyInput, nameOf: (key: keyof VerifyInpu
     const missing = nameOf(username === undefined ? 'username' : 'password');
     throw new RdpError('RDP_ERR_MISSING_OPTION', `${missing} is missing: give both ${nameOf('username')} and ${nameOf('password')}, or neither`);
   }
+  const url = originOf(input.url, nameOf('url'));
   return {
-    url: originOf(input.url, nameOf('url')),
+    url,
     username,
     password,
     loginPath,
     sessionCookie: input.sessionCookie ?? VERIFY_DEFAULTS.sessionCookie,
     requireSession: input.requireSession ?? false,
     timeoutMs: positiveMs(input.timeoutMs, nameOf('timeoutMs')),
+    ca: url.protocol === 'https:' ? trustedCertificates(input.env ?? process.env) : undefined,
   };
 }

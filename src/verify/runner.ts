@@ -25,6 +25,8 @@ export interface VerifyOptions {
   readonly sessionCookie: string;
   readonly requireSession: boolean;
   readonly timeoutMs: number;
+  /** Certificates trusted over https (trust.ts); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 export type UpstreamName = 'django' | 'reflex' | 'frontend';
@@ -41,7 +43,11 @@ export const skip = (reason: string, needs: number | null = null): Outcome => ({
 
 /** A page's text, short enough for one line of a report. */
 export function snippet(body: string): string {
-  const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/<(style|script)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
@@ -75,8 +81,8 @@ export class CheckRun {
     return new URL(path, this.options.url);
   }
 
-  send(path: string, init: Omit<SendOptions, 'timeoutMs'>): Promise<Answer> {
-    return send(this.at(path), { ...init, timeoutMs: this.options.timeoutMs });
+  send(path: string, init: Omit<SendOptions, 'timeoutMs' | 'ca'>): Promise<Answer> {
+    return send(this.at(path), { ...init, timeoutMs: this.options.timeoutMs, ca: this.options.ca });
   }
 
   /** A page as a browser asks for it. */

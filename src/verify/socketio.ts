@@ -22,13 +22,15 @@ interface HandshakeOptions {
   readonly protocol: string;
   readonly namespace: string;
   readonly timeoutMs: number;
+  /** Certificates to trust over wss: (verify's list); undefined: Node's own. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 export function socketIoHandshake(url: URL, options: HandshakeOptions): Promise<HandshakeOutcome> {
   return new Promise((resolve) => {
     const headers: Record<string, string> = { Origin: options.origin };
     if (options.cookie !== undefined) headers.Cookie = options.cookie;
-    const ws = new WebSocket(url, [options.protocol], { headers, handshakeTimeout: options.timeoutMs, perMessageDeflate: false });
+    const ws = new WebSocket(url, [options.protocol], { headers, handshakeTimeout: options.timeoutMs, perMessageDeflate: false, ...(options.ca === undefined ? {} : { ca: [...options.ca] }) });
     let settled = false;
     let route: RouteTaken | undefined;
     const finish = (outcome: HandshakeOutcome): void => {

@@ -17,11 +17,15 @@ import {
 } from './process.js';
 
 export const ADMIN_USERNAME = 'admin';
+/** Every top-level path of the django-site fixture, as --django-prefix values. */
+export const DJANGO_FIXTURE_PREFIXES = Object.freeze(['/admin', '/static', '/cookies', '/stream', '/echo', '/redirect', '/redirect-relative', '/whoami', '/upload-count']);
 export const ADMIN_PASSWORD = 'admin-pass-123';
 
 export interface StartDjangoOptions {
   /** Merged into settings.py's globals (via RDP_FIXTURE_SETTINGS), e.g. { SESSION_COOKIE_DOMAIN: 'x' }. */
   settings?: Record<string, unknown>;
+  /** An https site's settings (RDP_FIXTURE_HTTPS): Secure cookies, with or without SECURE_PROXY_SSL_HEADER. */
+  https?: 'with-ssl-header' | 'no-ssl-header';
   /** Run with the autoreloader. The site is then copied to a temp dir, so a test may edit it. */
   reload?: boolean;
   port?: number;
@@ -92,6 +96,7 @@ export async function startDjango(t: TeardownHost, opts: StartDjangoOptions = {}
   const env = pythonEnv({
     DJANGO_DB_PATH: dbPath,
     RDP_FIXTURE_SETTINGS: opts.settings ? JSON.stringify(opts.settings) : undefined,
+    RDP_FIXTURE_HTTPS: opts.https === undefined ? undefined : opts.https === 'with-ssl-header' ? '1' : 'no-ssl-header',
   });
 
   for (let attempt = 1; ; attempt++) {
@@ -124,10 +129,11 @@ export interface DjangoLogin {
  */
 export async function djangoAdminLogin(
   baseUrl: string,
-  opts: { origin?: string; headers?: Record<string, string>; username?: string; password?: string } = {},
+  opts: { origin?: string; headers?: Record<string, string>; username?: string; password?: string; ca?: string } = {},
 ): Promise<DjangoLogin> {
   const base = baseUrl.replace(/\/$/, '');
-  const page = await request(`${base}/admin/login/`, { headers: opts.headers });
+  const tls = opts.ca === undefined ? {} : { ca: opts.ca };
+  const page = await request(`${base}/admin/login/`, { headers: opts.headers, ...tls });
   const csrftoken = setCookies(page).csrftoken;
   const formToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.text())?.[1];
   if (page.status !== 200 || !csrftoken || !formToken) {
@@ -149,6 +155,7 @@ export async function djangoAdminLogin(
       'Content-Length': String(Buffer.byteLength(form)),
     },
     body: form,
+    ...tls,
   });
   const cookies = setCookies(res);
   const sessionid = cookies.sessionid;

@@ -1,6 +1,7 @@
 // A plain node:http client for tests: unlike fetch it can send any Host header, keeps every
 // header line as sent (two Set-Cookie lines stay two) and uses a fresh connection per request.
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 
 export interface HttpResponse {
@@ -18,11 +19,14 @@ export interface HttpRequestOptions {
   headers?: Record<string, string | string[]>;
   body?: string | Buffer | Readable;
   timeoutMs?: number;
+  /** For an https URL: the CA to trust (the proxy's local CA). */
+  ca?: string;
 }
 
 export function request(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+    const open = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = open(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false, ...(opts.ca === undefined ? {} : { ca: opts.ca }) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

@@ -7,3 +7,4 @@ export * from './vite.js';
 export * from './proxy.js';
 export * from './project.js';
 export * from './socketio.js';
+export * from './tls.js';

@@ -23,8 +23,10 @@ export interface ReflexSocketAnswer {
   protocol: string | undefined;
 }
 
-export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}): Promise<ReflexSocketAnswer> {
+/** `ca`: for an https base URL, the CA to trust (the socket is then wss://). */
+export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}, ca?: string): Promise<ReflexSocketAnswer> {
   const socket: Socket = io(`${baseUrl}/_event`, {
+    ...(ca === undefined ? {} : { ca }),
     path: '/_event',
     transports: ['websocket'],
     protocols: [REFLEX_VERSION],

@@ -50,3 +50,22 @@ t.test('a child runs with exactly the environment it is given', async (t) => {
   await run.exited;
   t.same(lines, ['NOT_INHERITED=unset GIVEN=yes']);
 });
+
+t.test('a public host other than localhost or an IP is allowed to the Reflex it starts (Vite answers 403 otherwise)', async (t) => {
+  const dir = t.testdir({ 'manage.py': '', 'rxconfig.py': '', '.venv': { bin: { python: EXECUTABLE, reflex: EXECUTABLE } } });
+  for (const file of ['.venv/bin/python', '.venv/bin/reflex']) chmodSync(join(dir, file), 0o755);
+  const plan = async (publicUrl: string, env: Record<string, string> = {}) => {
+    const config = await resolveConfig({ flags: { project: dir }, env: { PATH: '/usr/bin:/bin', ...env }, cwd: dir, stdoutIsTTY: false });
+    const [django, reflex] = (await planLaunch(config, { PATH: '/usr/bin:/bin', ...env })).children(publicUrl);
+    return { django: django!.command.env, reflex: reflex!.command.env };
+  };
+  const named = await plan('https://app.example.test:8443');
+  t.match(named.reflex, { REFLEX_VITE_ALLOWED_HOSTS: 'app.example.test', __VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS: 'app.example.test' });
+  t.notOk('REFLEX_VITE_ALLOWED_HOSTS' in named.django, 'not to Django');
+  for (const url of ['http://localhost:8000', 'https://127.0.0.1:8443', 'http://[::1]:8000']) {
+    t.notOk('REFLEX_VITE_ALLOWED_HOSTS' in (await plan(url)).reflex, `${url}: Vite allows it already`);
+  }
+  const kept = await plan('https://app.example.test', { REFLEX_VITE_ALLOWED_HOSTS: 'other.test', __VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS: 'other.test' });
+  t.equal(kept.reflex.REFLEX_VITE_ALLOWED_HOSTS, 'other.test:app.example.test', "the caller's value is kept, the host added (Reflex splits on ':')");
+  t.equal(kept.reflex.__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS, 'other.test,app.example.test', "Vite's own list splits on ','");
+});

@@ -26,6 +26,8 @@ export const command: Command = {
       env: context.env,
       publicUrl: config.publicUrl,
       trustProxy: config.trustProxy,
+      servesTls: config.https !== undefined,
+      reflexStartedByProxy: config.supervise && config.reflexBackendUrl === undefined,
       eventPath: config.reservedPrefixes.find((entry) => entry.prefix.endsWith('/_event'))?.prefix ?? '/_event',
       frontendIsDirectory: config.frontendDir !== undefined,
     });

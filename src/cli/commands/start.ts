@@ -3,11 +3,12 @@
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
-import type { ResolvedConfig } from '../../config/resolve.js';
+import { defaultPublicUrl, type ResolvedConfig } from '../../config/resolve.js';
 import { describeRoutes, routesTableText } from '../../config/routes-report.js';
 import { RdpError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import type { DjangoFacts } from '../../project/discover-django.js';
+import { reflexApiUrl } from '../../project/reflex-backend-url.js';
 import { createProxy, type ProxyServer } from '../../server.js';
 import type { ChildOutput } from '../../supervisor.js';
 import { type PlannedChild, planLaunch } from '../../supervisor/plan.js';
@@ -16,7 +17,9 @@ import { startWatchdog } from '../../supervisor/watchdog.js';
 import { verifyFromDashboard } from '../../verify/dashboard-runner.js';
 import type { Command } from '../context.js';
 import { resolveWithDiscovery } from '../discovery.js';
+import { httpsNotice } from '../https-notice.js';
 import { Terminal } from '../terminal.js';
+import { certificateFor, type ServedCertificate } from '../../tls/certificate.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -51,9 +54,9 @@ function warnAboutDiscovery(logger: Logger, discovery: DjangoFacts | undefined):
   for (const warning of discovery.warnings) logger.warn({ warning }, 'django prefix discovery: add --django-prefix for what this hides');
 }
 
-/** The origin browsers use: --public-url, else localhost on the port actually bound. */
+/** The origin browsers use: --public-url, else the default on the port actually bound. */
 function publicUrlOf(config: ResolvedConfig, address: AddressInfo): string {
-  return config.publicUrl ?? `http://localhost:${address.port}`;
+  return config.publicUrl ?? defaultPublicUrl(address.port, config.https !== undefined);
 }
 
 function logListening(session: Session, address: AddressInfo, publicUrl: string, children: readonly PlannedChild[]): void {
@@ -61,7 +64,7 @@ function logListening(session: Session, address: AddressInfo, publicUrl: string,
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   session.logger.info(
     {
-      url: `http://${host}:${address.port}`,
+      url: `${config.https === undefined ? 'http' : 'https'}://${host}:${address.port}`,
       publicUrl,
       upstreams: Object.fromEntries([...proxy.upstreams].map(([name, upstream]) => [name, upstream.url.origin])),
       frontendDir: config.frontendDir,
@@ -79,11 +82,20 @@ function childOutput({ config, logger, terminal }: Session): ChildOutput {
   return (proc, stream, line) => childLog.info({ proc, stream, line }, 'child output');
 }
 
+/** --https: the CA and the command that trusts it, which REFLEX_API_URL Reflex gets and why. */
+function announceHttps({ config, logger, terminal }: Session, served: ServedCertificate, publicUrl: string, children: readonly PlannedChild[]): void {
+  const notice = httpsNotice(served, publicUrl, reflexApiUrl(publicUrl), children.some((child) => child.name === 'reflex'));
+  logger.info(notice.record, notice.message);
+  if (config.logFormat === 'pretty') terminal.print(notice.text);
+}
+
 function announceReady({ config, logger, terminal }: Session, publicUrl: string, timeToReadyMs: number): void {
   const routes = describeRoutes(config);
   logger.info({ publicUrl, timeToReadyMs, upstreams: routes.upstreams, djangoPrefixes: config.djangoPrefixes }, 'ready');
   if (config.logFormat === 'pretty') {
-    terminal.print(`\n  reflex-django-proxy ready in ${(timeToReadyMs / 1000).toFixed(1)} s — open ${publicUrl}\n\n${routesTableText(routes)}`);
+    // Over https on localhost, Reflex's socket works from the host its API URL names.
+    const open = reflexApiUrl(publicUrl).openInstead ?? publicUrl;
+    terminal.print(`\n  reflex-django-proxy ready in ${(timeToReadyMs / 1000).toFixed(1)} s — open ${open}\n\n${routesTableText(routes)}`);
   }
 }
 
@@ -141,17 +153,20 @@ export const command: Command = {
     }
     let discovery: DjangoFacts | undefined;
     const resolved = await resolveWithDiscovery(flags, context, { stdoutIsTTY: context.stdout.isTTY === true, onDiscovered: (facts) => (discovery = facts) });
+    // A bad --cert/--key is a usage error: said before anything starts.
+    const served = resolved.https === undefined ? undefined : await certificateFor(resolved.https, resolved.publicUrl ?? defaultPublicUrl(resolved.port, true), context.env);
     const plan = await planLaunch(resolved, context.env);
     const { config } = plan;
     const terminal = new Terminal(context.stdout, context.stdout.isTTY === true);
     const logger = createLogger({ level: config.logLevel, format: config.logFormat, prettyDestination: terminal.logStream });
     warnAboutDiscovery(logger, discovery);
-    const proxy = await createProxy(config, logger, { verify: verifyFromDashboard });
+    const proxy = await createProxy(config, logger, { verify: verifyFromDashboard, tls: served });
     const session: Session = { config, proxy, logger, terminal, stopped: untilStopSignal(), live: context.stdout.isTTY === true && config.logFormat === 'pretty' };
     const address = await proxy.listen();
     const publicUrl = publicUrlOf(config, address);
     const children = plan.children(publicUrl);
     logListening(session, address, publicUrl, children);
+    if (served !== undefined) announceHttps(session, served, publicUrl, children);
     return children.length === 0 ? proxyUntilStopped(session) : superviseUntilStopped(session, children, publicUrl);
   },
 };

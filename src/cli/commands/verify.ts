@@ -6,13 +6,13 @@ import { resolveConfig } from '../../config/resolve.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
 import { runChecks } from '../../verify/checks.js';
 import { junitReport } from '../../verify/junit.js';
-import { type VerifyInput, verifyOptions } from '../../verify/options.js';
+import { type VerifySetting, verifyOptions } from '../../verify/options.js';
 import type { CheckResult } from '../../verify/runner.js';
 import type { Command } from '../context.js';
 
 const MARKS: Readonly<Record<CheckResult['status'], string>> = { pass: '✔', warn: '!', fail: '✖', skipped: '–' };
 
-const FLAG_NAMES: Readonly<Record<keyof VerifyInput, string>> = {
+const FLAG_NAMES: Readonly<Record<VerifySetting, string>> = {
   url: 'url',
   username: 'username',
   password: 'password',
@@ -69,6 +69,7 @@ export const command: Command = {
         sessionCookie: text('session-cookie'),
         requireSession: own['require-session'] === true,
         timeoutMs: text('timeout'),
+        env: context.env,
       },
       (key) => `--${FLAG_NAMES[key]}`,
     );
