@@ -17,6 +17,7 @@ import type { StaticHandler } from './static-dir.js';
 import { isWebSocketUpgrade, type UpgradeForwarder } from './upgrade.js';
 import type { Upstream } from './upstream.js';
 import { type RouteLabels, routeHeaderLines } from './route-label.js';
+import { refusalOf } from './request-checks.js';
 
 export interface HandlerParts {
   readonly config: Pick<ResolvedConfig, 'routeTable' | 'exposeStatus'>;
@@ -74,8 +75,8 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
   const { config, upstreams, accessLog, forwardHttp, forwardUpgrade, serveStatic, status, routeLabels } = parts;
   const table = config.routeTable;
 
-  const answer = (req: IncomingMessage, res: ServerResponse, decision: Decision, reply: ProxyAnswer): void => {
-    accessLog.trackHttp(req, res, decision.target, 'proxy', decision);
+  const answer = (req: IncomingMessage, res: ServerResponse, route: Pick<Decision, 'target' | 'rule'>, reply: ProxyAnswer): void => {
+    accessLog.trackHttp(req, res, route.target, 'proxy', route);
     res.writeHead(reply.status, reply.headers).end(reply.body);
   };
 
@@ -87,6 +88,13 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
 
   return {
     request(req, res) {
+      const refusal = refusalOf(req, false);
+      if (refusal !== undefined) {
+        // Closed after the answer: an unread body must not be parsed as the next request.
+        const reply = proxyAnswer(refusal.code, refusal.message, req.headers.accept, { extraHeaders: ['Connection', 'close'] });
+        answer(req, res, { target: req.url ?? '/', rule: undefined }, reply);
+        return;
+      }
       const decision = route(req.method ?? 'GET', req.url ?? '/', false, table);
       if (decision.kind === 'forward') {
         if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision);
@@ -106,6 +114,11 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
     upgrade(req, socket, head) {
       const started = performance.now();
       socket.on('error', () => socket.destroy());
+      const refusal = refusalOf(req, true);
+      if (refusal !== undefined) {
+        refuseUpgrade(req, socket, started, undefined, proxyAnswer(refusal.code, refusal.message, req.headers.accept));
+        return;
+      }
       if (!isWebSocketUpgrade(req)) {
         const reason = `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`;
         refuseUpgrade(req, socket, started, undefined, proxyAnswer('RDP_ERR_BAD_REQUEST', reason, req.headers.accept));
