@@ -1,6 +1,8 @@
-// Origin for the WebSocket benchmark: a `ws` echo server accepting upgrades on any path (the
+// Origin for the WebSocket benchmarks: a `ws` echo server accepting upgrades on any path (the
 // proxy forwards /_event/?EIO=4&transport=websocket to it unchanged). Plain HTTP requests get 200
-// so the proxy's upstream probe and any stray GET see a live server.
+// so the proxy's upstream probe and any stray GET see a live server. With --push-ms N it also sends
+// each connection "s:<seq>" every N ms (seq counts from 0 per connection), as a backend pushing
+// state would: the soak benchmark checks those arrive once and in order.
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { exitWithParent, parseFlags, report } from './lib/child.js';
@@ -9,9 +11,16 @@ exitWithParent();
 const flags = parseFlags();
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+const pushMs = Number(flags['push-ms'] ?? 0);
+
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('error', () => ws.terminate());
+  if (pushMs > 0) {
+    let seq = 0;
+    const timer = setInterval(() => ws.send(`s:${seq++}`), pushMs);
+    ws.on('close', () => clearInterval(timer));
+  }
 });
 
 const server = createServer((req, res) => {

@@ -4,7 +4,7 @@
 // on a shared machine mean little. Upstreams, the proxy and the load clients each run in their own
 // process; nothing is left running afterwards (see lib/procs.js).
 //
-//   npm run bench                      # builds, then runs everything (~3 min)
+//   npm run bench                      # builds, then runs everything (~8 min)
 //   node bench/run.js --quick          # shorter runs, 128 MiB upload (~1 min)
 //   node bench/run.js --only ws,upload --json
 //
@@ -18,11 +18,13 @@ import * as latency from './benches/latency.js';
 import * as page from './benches/page.js';
 import * as upload from './benches/upload.js';
 import * as ws from './benches/ws.js';
+import * as wsMemory from './benches/ws-memory.js';
+import * as wsSoak from './benches/ws-soak.js';
 import { installCleanup, releaseWatchdog, stopAll } from './lib/procs.js';
 import { PROXY_BIN, ROOT } from './lib/services.js';
 import { formatNotes, formatTable, judge } from './lib/report.js';
 
-const BENCHES = { http, latency, ws, upload, page };
+const BENCHES = { http, latency, ws, upload, page, 'ws-memory': wsMemory, 'ws-soak': wsSoak };
 const MIB = 1024 * 1024;
 
 const HELP = `Usage: node bench/run.js [options]     (or: npm run bench -- [options])
@@ -30,9 +32,11 @@ const HELP = `Usage: node bench/run.js [options]     (or: npm run bench -- [opti
 Measures the proxy against a direct connection to the same upstream, back to back, and prints
 proxy/direct ratios (or added latency) with the product's targets.
 
-  --quick            shorter runs: 3 s HTTP/latency, 2 s WebSocket, 128 MiB upload, 7 page loads, 1 round
+  --quick            shorter runs: 3 s HTTP/latency, 2 s WebSocket, 128 MiB upload, 7 page loads, 1 round;
+                     ws-memory at 1,000 sockets only, RSS read 25 s after the close; a 20 s soak
                      (default: 10 s HTTP/latency, 8 s WebSocket per side per round, 1 GiB upload)
-  --only LIST        comma-separated subset of: http, latency, ws, upload, page (default: all)
+  --only LIST        comma-separated subset of: http, latency, ws, upload, page, ws-memory, ws-soak
+                     (default: all; ws-memory takes ~3 min, ws-soak ~1.5 min)
   --rounds N         measurements per side, alternating direct/proxy order (default 2, --quick 1)
   --json             print one JSON document on stdout instead of the table (progress on stderr)
   --log-level LEVEL  the proxy's --log-level (default info: one access-log line per request,
@@ -101,6 +105,8 @@ function settings(opts) {
     ws: { connections: [1, 50], duration: q ? 2 : 8, warmup: q ? 0.5 : 1, slice: q ? 0.5 : 1, size: 64 },
     upload: { bytes: q ? 128 * MIB : 1024 * MIB, warmupBytes: q ? 16 * MIB : 64 * MIB, mode: 'length' },
     page: { loads: q ? 7 : 11 },
+    wsMemory: { connections: q ? [1000] : [1000, 5000], settleMs: 20_000, afterCloseMs: q ? 25_000 : 60_000 },
+    wsSoak: { connections: 1000, durationS: q ? 20 : 60, restarts: q ? 3 : 10, downMs: 500, intervalMs: 500 },
     proxyNodeArgs: (name) => (opts.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=proxy-${name}-${Date.now()}.cpuprofile`]),
   };
 }

@@ -27,7 +27,7 @@ export const ERRORS = Object.freeze({
   RDP_ERR_PORT_IN_USE: { exitCode: EXIT_FAILURE, summary: "a child's port is taken, or no free port was found near the default" },
   RDP_ERR_CHILD_FAILED: { exitCode: EXIT_FAILURE, summary: 'a supervised command cannot start, or exits before it is ready' },
   RDP_ERR_DJANGO_SETTINGS: { exitCode: EXIT_FAILURE, summary: "doctor cannot load the Django settings with the project's interpreter" },
-  RDP_ERR_BAD_REQUEST: { status: 400, summary: 'a request the HTTP parser refused (malformed line or header, conflicting lengths)' },
+  RDP_ERR_BAD_REQUEST: { status: 400, summary: 'a request the HTTP parser refused (malformed line or header, conflicting lengths), two Host headers or none, a WebSocket handshake with a body' },
   RDP_ERR_BAD_TARGET: { status: 400, summary: 'a request target that is neither a path nor an absolute http URL' },
   RDP_ERR_STATUS_FORBIDDEN: { status: 403, summary: '/__rdp/ asked by a non-loopback client without --expose-status' },
   RDP_ERR_STATUS_HOST: { status: 403, summary: "/__rdp/ asked with a Host that is not the proxy's own name (the DNS rebinding guard)" },
@@ -37,8 +37,10 @@ export const ERRORS = Object.freeze({
   RDP_ERR_HEADERS_TIMEOUT: { status: 408, summary: 'the client did not finish its headers within --headers-timeout' },
   RDP_ERR_HEADERS_TOO_LARGE: { status: 431, summary: 'request headers over 16 KiB' },
   RDP_ERR_CLIENT_CLOSED: { status: 499, summary: 'the client went away before the response was complete (logged only)' },
+  RDP_ERR_TRANSFER_CODING: { status: 501, summary: 'a request Transfer-Encoding other than chunked (gzip, chunked)' },
   RDP_ERR_UPSTREAM_FAILED: { status: 502, summary: 'the upstream failed or reset after the request was sent' },
   RDP_ERR_UPSTREAM_UNAVAILABLE: { status: 503, summary: 'the upstream refused connections until --hold-timeout passed' },
+  RDP_ERR_UPSTREAM_TIMEOUT: { status: 504, summary: 'the upstream took the request but sent no answer within --response-timeout (plain HTTP) or --upgrade-timeout (WebSocket handshake)' },
 } satisfies Record<string, ErrorSpec>);
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -10,6 +10,7 @@ import { defaultPublicUrl, missingUpstreamFlags, type ResolvedConfig } from './c
 import { RdpError } from './errors.js';
 import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
+import { IdleCollector } from './proxy/idle-collector.js';
 import { type LiveConfig, liveConfig } from './proxy/live-config.js';
 import { OpenRelays } from './proxy/open-relays.js';
 import { RouteLabels } from './proxy/route-label.js';
@@ -68,8 +69,8 @@ async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: O
     upstreams,
     accessLog,
     routeLabels,
-    forwardHttp: createHttpForwarder(forwarding),
-    forwardUpgrade: createUpgradeForwarder({ ...forwarding, openRelays }),
+    forwardHttp: createHttpForwarder({ ...forwarding, responseTimeoutMs: config.responseTimeoutMs }),
+    forwardUpgrade: createUpgradeForwarder({ ...forwarding, upgradeTimeoutMs: config.upgradeTimeoutMs, openRelays }),
     serveStatic: config.frontendDir === undefined ? undefined : await createStaticHandler(config.frontendDir, accessLog, routeLabels),
   };
 }
@@ -86,6 +87,9 @@ function plainServer(config: ResolvedConfig, connectionsCheckingIntervalMs: numb
     headersTimeout: config.headersTimeoutMs,
     // Uploads of gigabytes: no whole-request deadline, only the headers one.
     requestTimeout: 0,
+    // Refused by request-checks.ts instead, with the proxy's own answer and reason (the --https
+    // server's HTTP/1.1 side never checks it).
+    requireHostHeader: false,
     connectionsCheckingInterval: connectionsCheckingIntervalMs,
   });
   return { server, closeIdle: () => server.closeIdleConnections(), closeAll: () => server.closeAllConnections() };
@@ -139,7 +143,12 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
   // Loaded here, not with this module: a CLI run that fails before serving (a bad flag, no
   // manage.py) or never serves (routes, export) does not wait for Fastify to load.
   const { default: Fastify, LogController } = await import('fastify');
-  const openRelays = new OpenRelays();
+  const mebibytes = (bytes: number): number => Math.round(bytes / 104_857.6) / 10;
+  const collector = new IdleCollector({
+    onCollected: ({ usedBefore, usedAfter, sizeAfter }) =>
+      logger.debug({ heapUsedBefore: mebibytes(usedBefore), heapUsedAfter: mebibytes(usedAfter), heapSize: mebibytes(sizeAfter) }, 'memory collected after a burst of websockets'),
+  });
+  const openRelays = new OpenRelays(collector);
   let listener: Listener | undefined;
   const boundPort = (): number => (listener!.server.address() as AddressInfo).port;
   // Known once the server listens (--port 0 picks the port).

@@ -23,6 +23,8 @@ t.test('defaults', async (t) => {
   t.equal(config.publicUrl, 'http://localhost:8000');
   t.equal(config.holdTimeoutMs, 30_000);
   t.equal(config.headersTimeoutMs, 30_000);
+  t.equal(config.responseTimeoutMs, 0, 'no response deadline unless asked for');
+  t.equal(config.upgradeTimeoutMs, 30_000, 'a handshake gets an answer or a 504 within 30 s');
   t.equal(config.trustProxy, false);
   t.equal(config.exposeStatus, false);
   t.equal(config.logLevel, 'info');
@@ -40,13 +42,19 @@ t.test('defaults', async (t) => {
 });
 
 t.test('flag > environment > config file > discovery > default', async (t) => {
-  const dir = t.testdir({ 'rdp.json': JSON.stringify({ port: 7000, djangoPrefix: ['/from-file'], holdTimeout: 1234, trustProxy: true }) });
+  const dir = t.testdir({ 'rdp.json': JSON.stringify({ port: 7000, djangoPrefix: ['/from-file'], holdTimeout: 1234, responseTimeout: 4321, upgradeTimeout: 2345, trustProxy: true }) });
   const file = join(dir, 'rdp.json');
   const discover = async () => ['/from-discovery'];
 
   const fromFile = await resolveConfig(input({ flags: { config: file }, discoverDjangoPrefixes: discover }));
   t.equal(fromFile.port, 7000);
   t.equal(fromFile.holdTimeoutMs, 1234);
+  t.equal(fromFile.responseTimeoutMs, 4321);
+  t.equal(fromFile.upgradeTimeoutMs, 2345);
+  t.equal((await resolveConfig(input({ flags: { config: file }, env: { RDP_RESPONSE_TIMEOUT: '60000' } }))).responseTimeoutMs, 60_000);
+  t.equal((await resolveConfig(input({ flags: { config: file, 'response-timeout': '5000' } }))).responseTimeoutMs, 5000);
+  t.equal((await resolveConfig(input({ flags: { config: file }, env: { RDP_UPGRADE_TIMEOUT: '0' } }))).upgradeTimeoutMs, 0, 'RDP_UPGRADE_TIMEOUT=0: no deadline');
+  t.equal((await resolveConfig(input({ flags: { config: file, 'upgrade-timeout': '5000' } }))).upgradeTimeoutMs, 5000);
   t.equal(fromFile.trustProxy, true);
   t.same(fromFile.djangoPrefixes, [{ prefix: '/from-file', source: 'config' }]);
 
@@ -143,6 +151,8 @@ const BAD_VALUES: Array<[args: string[], env: Record<string, string>, names: Reg
   [['--reserved-prefix', '/'], {}, /--reserved-prefix: "\/" is not valid/],
   [['--hold-timeout', '1.5s'], {}, /--hold-timeout: "1\.5s" is not valid; expected a whole number of milliseconds/],
   [['--headers-timeout', '0'], {}, /--headers-timeout: 0 is not valid; expected a positive number/],
+  [['--response-timeout', '30s'], {}, /--response-timeout: "30s" is not valid; expected a whole number of milliseconds/],
+  [['--upgrade-timeout', '1m'], {}, /--upgrade-timeout: "1m" is not valid; expected a whole number of milliseconds/],
   [['--log-level', 'loud'], {}, /--log-level: "loud" is not valid; expected one of fatal, error/],
   [['--log-format', 'xml'], {}, /--log-format: "xml" is not valid; expected one of pretty, json/],
   [[], { RDP_TRUST_PROXY: 'maybe' }, /RDP_TRUST_PROXY: "maybe" is not valid; expected true or false/],

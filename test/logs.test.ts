@@ -134,6 +134,10 @@ t.test('JSON mode: one opened and one closed record per WebSocket', async (t) =>
   t.equal(opened.length, 2, 'one opened record per WebSocket');
   t.equal(accessRecords(proxy.logs(), 'websocket closed').length, 2, 'one closed record per WebSocket');
   t.same(opened.map((r) => [r.path, r.target]), [['/_event/?EIO=4&transport=websocket', 'reflex'], ['/hmr-socket', 'frontend']]);
+  for (const record of opened) {
+    t.notOk('req' in record, 'the record names the handshake; the request object (its Cookie header included) is not logged');
+    t.ok(JSON.stringify(record).length < 1000, `a short record: ${JSON.stringify(record).length} characters`);
+  }
 
   const [first, second] = closed;
   t.match(first, { path: '/_event/?EIO=4&transport=websocket', target: 'reflex', closeCode: 4001, closedBy: 'client' });

@@ -7,7 +7,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import t from 'tap';
 import WebSocket, { WebSocketServer } from 'ws';
-import { freePort, startProxy, type TeardownHost } from './helpers/index.js';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { freePort, sleep, startProxy, type TeardownHost } from './helpers/index.js';
+import { startFaultyUpstream } from './helpers/faulty-upstream.js';
 
 interface Connection {
   ws: WebSocket;
@@ -204,6 +207,33 @@ t.test('16 MiB each way arrives intact', async (t) => {
   t.equal(sha256(back), sha256(down), 'upstream → client');
 });
 
+t.test('a client that stops reading stops the upstream: the proxy reads no faster than the client', async (t) => {
+  const { client, ws } = await pair(reflex, '/_event/?EIO=4&transport=websocket');
+  t.teardown(() => client.terminate());
+  const MIB = 1024 * 1024;
+  const chunks = Array.from({ length: 96 }, () => randomBytes(MIB));
+  client.pause();
+  for (const chunk of chunks) ws.send(chunk, { compress: false });
+  // Once nothing has moved for 2 s, what the upstream could not hand over is still queued there
+  // (a proxy reading on regardless takes it all within a second).
+  let last = -1;
+  for (let stable = 0; stable < 20; await sleep(100)) {
+    stable = ws.bufferedAmount === last ? stable + 1 : 0;
+    last = ws.bufferedAmount;
+  }
+  t.ok(ws.bufferedAmount > 48 * MIB, `the upstream still holds ${(ws.bufferedAmount / MIB).toFixed(1)} of 96 MiB: only socket buffers' worth is in flight`);
+  const hashes: string[] = [];
+  const received = new Promise<void>((resolve) => {
+    client.on('message', (data: Buffer) => {
+      hashes.push(sha256(data));
+      if (hashes.length === chunks.length) resolve();
+    });
+  });
+  client.resume();
+  await received;
+  t.same(hashes, chunks.map(sha256), 'then every message arrives, in order');
+});
+
 t.test('1000 small messages in a burst arrive in order, both ways', async (t) => {
   const { client, ws } = await pair(reflex, '/_event/?EIO=4&transport=websocket');
   t.teardown(() => client.terminate());
@@ -276,6 +306,32 @@ t.test('a refused handshake reaches the client as the upstream\'s HTTP error, ne
 
   const record = await proxy.waitForLog((r) => r.msg === 'websocket refused by upstream' && r.path === '/_event/plain-403');
   t.equal(record.statusCode, 403);
+});
+
+t.test('a client that leaves with a FIN while the upstream ignores it leaves nothing half-open', async (t) => {
+  const faulty = await startFaultyUpstream(t);
+  const own = await startProxy(t, ['--django-url', faulty.url, '--reflex-backend-url', faulty.url, '--reflex-frontend-url', faulty.url]);
+  // The proxy's TCP sockets, from its descriptors; its start-up probes of the upstreams close first.
+  const sockets = (): number => readdirSync(`/proc/${own.pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${own.pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
+  await sleep(1000);
+  const before = sockets();
+  const client = connect({ port: own.port, host: '127.0.0.1', allowHalfOpen: true });
+  t.teardown(() => client.destroy());
+  client.write(`GET /_event/ HTTP/1.1\r\nHost: 127.0.0.1:${own.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  await new Promise<void>((resolve) => client.once('data', () => resolve()));
+  t.equal(faulty.openUpgrades(), 1, 'switched');
+  // A tab killed mid-session: the client's TCP ends, with no close frame.
+  client.end();
+  const record = await own.waitForLog((r) => r.msg === 'websocket closed', 30_000);
+  t.equal(record.closedBy, 'connection');
+  for (const deadline = Date.now() + 10_000; sockets() > before && Date.now() < deadline; ) await sleep(50);
+  t.equal(sockets(), before, 'the proxy holds no socket of that WebSocket any more, on either side');
 });
 
 t.test('the client gets 101 only after the upstream has sent its 101', async (t) => {

@@ -14,6 +14,10 @@ const number = (value, unit) => {
       return `${value.toFixed(1)} MB/s`;
     case 'MB':
       return `${value.toFixed(1)} MB`;
+    case 'KiB':
+      return `${value.toFixed(1)} KiB`;
+    case '%':
+      return `${value.toFixed(0)}%`;
     default:
       return String(value);
   }
@@ -25,7 +29,7 @@ function change(row) {
   return '—';
 }
 
-function targetText(target) {
+function targetText(target, unit) {
   switch (target?.kind) {
     case 'ratio-min':
       return `≥ ${target.value}×`;
@@ -34,7 +38,7 @@ function targetText(target) {
     case 'added-max':
       return `≤ +${target.value} ms`;
     case 'max':
-      return `≤ ${target.value} MB`;
+      return `≤ ${target.value}${unit === '%' ? '%' : ` ${unit}`}`;
     case 'check':
       return 'equal';
     default:
@@ -83,7 +87,7 @@ export function formatTable(rows) {
   const body = rows.map((row) =>
     row.status === 'SKIP' || row.status === 'ERROR'
       ? [row.bench, row.figure, '—', '—', '—', '—', '—', `${row.status}: ${row.note}`]
-      : [row.bench, row.figure, number(row.direct, row.unit), number(row.proxy, row.unit), change(row), targetText(row.target), noiseText(row.noise), row.status],
+      : [row.bench, row.figure, number(row.direct, row.unit), number(row.proxy, row.unit), change(row), targetText(row.target, row.unit), noiseText(row.noise), row.status],
   );
   const widths = header.map((title, i) => Math.max(title.length, ...body.map((cells) => String(cells[i]).length)));
   const right = new Set([2, 3, 4, 5, 6]);

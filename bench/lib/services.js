@@ -1,4 +1,5 @@
 // Starting the origins and the proxy under test, each in its own process.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -22,9 +23,24 @@ export function freePort() {
   });
 }
 
+/**
+ * `command args` with its soft limit on open files raised to `nofile` (a process holding thousands
+ * of sockets needs more than the usual 1,024); undefined leaves the limit alone.
+ */
+export function withFileLimit(nofile, command, args) {
+  if (nofile === undefined) return [command, args];
+  return ['/bin/sh', ['-c', 'ulimit -Sn "$0" && exec "$@"', String(nofile), command, ...args]];
+}
+
+/** The hard limit on open files this process may raise a child's soft limit to. */
+export function hardFileLimit() {
+  const text = execFileSync('/bin/sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+  return text === 'unlimited' ? Infinity : Number(text);
+}
+
 /** Runs bench/<script> with node; it prints {"ready":true,"port":N} once listening. */
-export async function startScript(name, script, args = []) {
-  const proc = spawnTracked(name, process.execPath, [join(BENCH_DIR, script), ...args]);
+export async function startScript(name, script, args = [], { nofile } = {}) {
+  const proc = spawnTracked(name, ...withFileLimit(nofile, process.execPath, [join(BENCH_DIR, script), ...args]));
   try {
     const ready = await waitForJsonLine(proc, (line) => line.ready === true);
     return { name, proc, pid: proc.pid, port: ready.port, url: `http://${HOST}:${ready.port}`, stop: () => stop(proc) };
@@ -39,7 +55,7 @@ export async function startScript(name, script, args = []) {
  * three parts; only the route under test matters). stdout is a pipe that is drained continuously
  * (one JSON access-log line per request); we wait for its "proxy listening" line.
  */
-export async function startProxy({ upstream, logLevel = 'info', nodeArgs = [], bin = PROXY_BIN, extraArgs = [], env = {} }) {
+export async function startProxy({ upstream, logLevel = 'info', nodeArgs = [], bin = PROXY_BIN, nofile, extraArgs = [], env = {} }) {
   if (bin === PROXY_BIN && !existsSync(PROXY_DIST)) {
     throw new Error(`${PROXY_DIST} is missing: build the proxy first (npm run build, or use npm run bench)`);
   }
@@ -56,7 +72,7 @@ export async function startProxy({ upstream, logLevel = 'info', nodeArgs = [], b
     '--log-level', logLevel,
     ...extraArgs,
   ];
-  const proc = spawnTracked('proxy', process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
+  const proc = spawnTracked('proxy', ...withFileLimit(nofile, process.execPath, args), { cwd: ROOT, env: { ...process.env, ...env } });
   const scheme = extraArgs.includes('--https') ? 'https' : 'http';
   try {
     // At --log-level warn or above the "proxy listening" line is not printed: wait for the port.

@@ -63,6 +63,8 @@ export const OPTIONS = Object.freeze([
   { flag: 'django-ws-prefix', kind: 'prefix', valueName: 'P', description: 'WebSocket upgrades under P go to Django (Channels) instead of the frontend' },
   { flag: 'layout', kind: 'layout', valueName: 'LAYOUT', description: 'django-outer | split (reflex-django v3: Reflex paths to Reflex, everything else to Django)', defaultText: 'django-outer' },
   { flag: 'hold-timeout', kind: 'ms', valueName: 'MS', description: 'how long a request waits for a restarting upstream', defaultText: '30000' },
+  { flag: 'upgrade-timeout', kind: 'ms', valueName: 'MS', description: 'answer 504 when an upstream sends no answer to a WebSocket handshake this long (0: wait for ever)', defaultText: '30000' },
+  { flag: 'response-timeout', kind: 'ms', valueName: 'MS', description: 'answer 504 when an upstream sends no response head this long after a request (0: wait for ever)', defaultText: '0' },
   { flag: 'headers-timeout', kind: 'ms', valueName: 'MS', description: 'how long a client may take to send its headers', defaultText: '30000' },
   { flag: 'trust-proxy', kind: 'boolean', description: "keep the client's X-Forwarded-* (the proxy sits behind a trusted one)" },
   { flag: 'expose-status', kind: 'boolean', description: 'answer /__rdp/ to non-loopback clients too' },

@@ -48,6 +48,10 @@ export interface ResolvedConfig {
   readonly reservedPrefixes: readonly SourcedPrefix[];
   readonly djangoWsPrefix: string | undefined;
   readonly holdTimeoutMs: number;
+  /** 0: no deadline for an upstream's response head (a developer paused in a debugger). */
+  readonly responseTimeoutMs: number;
+  /** How long an upstream may take to answer a WebSocket handshake; 0: for ever. */
+  readonly upgradeTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly trustProxy: boolean;
   readonly exposeStatus: boolean;
@@ -93,6 +97,10 @@ export const DEFAULTS = Object.freeze({
   port: 8000,
   host: '127.0.0.1',
   holdTimeoutMs: 30_000,
+  responseTimeoutMs: 0,
+  // A handshake is answered at once by a live dev server: a stuck one must not look like a socket
+  // that "connects" for ever.
+  upgradeTimeoutMs: 30_000,
   headersTimeoutMs: 30_000,
   killTimeoutMs: 5_000,
   logLevel: 'info',
@@ -233,6 +241,8 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     reservedPrefixes: reserved,
     djangoWsPrefix,
     holdTimeoutMs: pick('hold-timeout', 'ms')?.value ?? DEFAULTS.holdTimeoutMs,
+    responseTimeoutMs: pick('response-timeout', 'ms')?.value ?? DEFAULTS.responseTimeoutMs,
+    upgradeTimeoutMs: pick('upgrade-timeout', 'ms')?.value ?? DEFAULTS.upgradeTimeoutMs,
     headersTimeoutMs: positive('headers-timeout', pick('headers-timeout', 'ms')?.value ?? DEFAULTS.headersTimeoutMs),
     trustProxy: pick('trust-proxy', 'boolean')?.value ?? false,
     exposeStatus: pick('expose-status', 'boolean')?.value ?? false,

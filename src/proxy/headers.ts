@@ -11,15 +11,36 @@ function isHopByHop(lowerName: string, connectionNamed: ReadonlySet<string> | un
   return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || connectionNamed?.has(lowerName) === true;
 }
 
+/**
+ * End-to-end headers the contract keeps whatever `Connection` lists: a client naming Host there
+ * would make the upstream see its own address (and fail Django's CSRF Origin check), and naming
+ * Content-Length would change the body's framing on the way up.
+ */
+const NEVER_HOP_BY_HOP = new Set(['host', 'cookie', 'set-cookie', 'authorization', 'content-length']);
+
 function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
       tokens ??= new Set();
-      for (const token of raw[i + 1]!.split(',')) tokens.add(token.trim().toLowerCase());
+      for (const token of raw[i + 1]!.split(',')) {
+        const name = token.trim().toLowerCase();
+        if (!NEVER_HOP_BY_HOP.has(name)) tokens.add(name);
+      }
     }
   }
   return tokens;
+}
+
+/** RFC 7239 §4 quoted-string (always valid, and a host:port needs it for its colon). */
+function quoted(value: string): string {
+  return value.includes('"') || value.includes('\\') ? `"${value.replace(/["\\]/g, '\\$&')}"` : `"${value}"`;
+}
+
+/** This hop's `Forwarded` element: the client's address (an IPv6 one bracketed), its Host, plain http. */
+function forwardedElement(address: string, host: string | undefined): string {
+  const node = address.includes(':') ? `"[${address}]"` : address;
+  return `for=${node}${host === undefined ? '' : `;host=${quoted(host)}`};proto=http`;
 }
 
 function clientAddress(req: IncomingMessage): string {
@@ -36,7 +57,8 @@ interface ForwardedOptions {
 /**
  * The headers to send upstream: the client's end-to-end headers unchanged (Host included: Django's
  * ALLOWED_HOSTS and CSRF Origin check compare against it), hop-by-hop ones dropped, and
- * X-Forwarded-* set by the proxy — a client's own values kept only behind a trusted proxy. An
+ * X-Forwarded-* and Forwarded set by the proxy — a client's own values kept (and this hop appended)
+ * only behind a trusted proxy, so a client cannot claim another address, host or scheme. An
  * HTTP/2 request goes up as HTTP/1.1: `:authority` becomes Host, the other pseudo-headers go,
  * split cookies become one line.
  */
@@ -48,6 +70,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
   let forwardedProto: string | undefined;
   let forwardedHost: string | undefined;
   let forwardedPort: string | undefined;
+  let forwarded: string | undefined;
   let host: string | undefined;
   // HTTP/2 clients may split Cookie into several fields (RFC 9113 §8.2.3; Chromium does): an
   // HTTP/1.1 server reads one line, so they are joined with "; " into the first one's place.
@@ -74,6 +97,10 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
       continue;
     }
     const lower = name.toLowerCase();
+    if (lower === 'forwarded') {
+      if (options.trustProxy) forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+      continue;
+    }
     if (lower.startsWith('x-forwarded-')) {
       if (!options.trustProxy) continue;
       if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
@@ -99,6 +126,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
   );
   if (forwardedHost !== undefined || host !== undefined) out.push('X-Forwarded-Host', (forwardedHost ?? host)!);
   out.push('X-Forwarded-Port', forwardedPort ?? String(req.socket.localPort ?? ''));
+  const element = forwardedElement(address, host);
+  out.push('Forwarded', forwarded === undefined ? element : `${forwarded}, ${element}`);
   // A body without Content-Length is framed again by undici (chunked) on its way up.
   if (options.isWebSocket) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
   return out;

@@ -58,7 +58,8 @@ interface DispatchPolicy {
  * Runs `attempt` until the upstream responds: holds while connections are refused, retries once an
  * idempotent request whose connection closed early (and holds it if it closes early again because
  * the process was going away), and throws RDP_ERR_UPSTREAM_UNAVAILABLE (503) or
- * RDP_ERR_UPSTREAM_FAILED (502) otherwise — always an RdpError. `attempt` resolves once a response has begun.
+ * RDP_ERR_UPSTREAM_FAILED (502) otherwise — always an RdpError. `attempt` resolves once a response has begun,
+ * and may reject with an RdpError of its own, passed on as it is.
  */
 export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attempt: () => Promise<void>): Promise<void> {
   let retried = false;
@@ -70,6 +71,8 @@ export async function dispatch(upstream: Upstream, policy: DispatchPolicy, attem
       upstream.markUp();
       return;
     } catch (error) {
+      // The attempt's own verdict (a response timeout): nothing to hold for or retry.
+      if (error instanceof RdpError) throw error;
       if (!(error instanceof AttemptError)) throw new RdpError('RDP_ERR_UPSTREAM_FAILED', `${upstream.name}: ${String(error)}`, { cause: error });
       if (policy.clientGone.aborted) throw new RdpError('RDP_ERR_CLIENT_CLOSED', 'client closed while the request was held', { cause: error });
       const code = error.code ?? '';

@@ -1,22 +1,32 @@
 // The WebSockets open right now, so a stopping proxy can tell each side "going away" (1001) instead of
-// cutting the connection, and wait until every relay is closed.
+// cutting the connection, and wait until every relay is closed. Relays coming and going are also
+// what tells the idle collector a burst of garbage may be waiting.
+import { IdleCollector } from './idle-collector.js';
 
-/** A relay's way to say "going away", resolving once both of its sockets are closed. */
-type GoAway = () => Promise<void>;
+/** An open relay, as the registry sees it. */
+export interface Relaying {
+  /** A 1001 close frame to both sides where one fits between frames, then the end; resolves once both sockets are closed. */
+  goAway(): Promise<void>;
+}
 
 export class OpenRelays {
-  private readonly open = new Set<GoAway>();
+  private readonly open = new Set<Relaying>();
 
-  add(goAway: GoAway): void {
-    this.open.add(goAway);
+  constructor(private readonly collector = new IdleCollector()) {}
+
+  add(relay: Relaying): void {
+    this.open.add(relay);
+    this.collector.note();
   }
 
-  delete(goAway: GoAway): void {
-    this.open.delete(goAway);
+  delete(relay: Relaying): void {
+    this.open.delete(relay);
+    this.collector.note();
   }
 
-  /** Shutdown: a 1001 close frame to both sides where one fits between frames, then the end. */
+  /** Shutdown: every relay goes away. */
   async closeAll(): Promise<void> {
-    await Promise.all([...this.open].map((goAway) => goAway()));
+    await Promise.all([...this.open].map((relay) => relay.goAway()));
+    this.collector.stop();
   }
 }

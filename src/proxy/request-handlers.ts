@@ -18,6 +18,7 @@ import type { StaticHandler } from './static-dir.js';
 import { isWebSocketUpgrade, type UpgradeForwarder } from './upgrade.js';
 import type { Upstream } from './upstream.js';
 import { type RouteLabels, routeHeaderLines } from './route-label.js';
+import { refusalOf } from './request-checks.js';
 
 export interface HandlerParts {
   readonly config: Pick<ResolvedConfig, 'exposeStatus'>;
@@ -78,8 +79,8 @@ export function answerClientError(logger: Logger): (error: NodeJS.ErrnoException
 export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
   const { config, routeTable, socketWatch, upstreams, accessLog, forwardHttp, forwardUpgrade, serveStatic, status, routeLabels } = parts;
 
-  const answer = (req: IncomingMessage, res: ServerResponse, decision: Decision, reply: ProxyAnswer): void => {
-    accessLog.trackHttp(req, res, decision.target, 'proxy', decision);
+  const answer = (req: IncomingMessage, res: ServerResponse, route: Pick<Decision, 'target' | 'rule'>, reply: ProxyAnswer): void => {
+    accessLog.trackHttp(req, res, route.target, 'proxy', route);
     res.writeHead(reply.status, reply.headers).end(reply.body);
   };
 
@@ -91,6 +92,13 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
 
   return {
     request(req, res) {
+      const refusal = refusalOf(req, false);
+      if (refusal !== undefined) {
+        // Closed after the answer: an unread body must not be parsed as the next request.
+        const reply = proxyAnswer(refusal.code, refusal.message, req.headers.accept, { extraHeaders: ['Connection', 'close'] });
+        answer(req, res, { target: req.url ?? '/', rule: undefined }, reply);
+        return;
+      }
       const decision = route(req.method ?? 'GET', req.url ?? '/', false, routeTable());
       if (decision.kind === 'forward') {
         socketWatch.sawRequest(req, decision);
@@ -111,6 +119,11 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
     upgrade(req, socket, head) {
       const started = performance.now();
       socket.on('error', () => socket.destroy());
+      const refusal = refusalOf(req, true);
+      if (refusal !== undefined) {
+        refuseUpgrade(req, socket, started, undefined, proxyAnswer(refusal.code, refusal.message, req.headers.accept));
+        return;
+      }
       if (!isWebSocketUpgrade(req)) {
         const reason = `Upgrade: ${req.headers.upgrade} is not proxied; only WebSocket upgrades are (send the request without Upgrade)`;
         refuseUpgrade(req, socket, started, undefined, proxyAnswer('RDP_ERR_BAD_REQUEST', reason, req.headers.accept));

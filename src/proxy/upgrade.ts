@@ -1,12 +1,14 @@
 // The WebSocket handshake (docs/routing.md §3): the client gets 101 only after the upstream's 101,
 // with every handshake header, offered subprotocol and extension passed through; an upstream's
-// refusal reaches the client as its own HTTP answer. The bytes that follow are relay.ts's.
-import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+// refusal reaches the client as its own HTTP answer. node:http sends it, its 'upgrade' event hands
+// over the raw socket. The bytes that follow are relay.ts's.
+import { type ClientRequest, type IncomingMessage, request, type RequestOptions } from 'node:http';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type AccessLog, elapsed, type WebSocketRefused } from './access-log.js';
 import { headBlock, proxyAnswer, writeRawAnswer } from './answers.js';
-import type { RdpError } from '../errors.js';
+import { RdpError } from '../errors.js';
 import { clientOrigin, clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { AttemptError, ClientGone, dispatch } from './hold-and-retry.js';
 import type { OpenRelays } from './open-relays.js';
@@ -18,6 +20,8 @@ import type { Upstream } from './upstream.js';
 interface UpgradeForwarderOptions {
   readonly trustProxy: boolean;
   readonly holdTimeoutMs: number;
+  /** --upgrade-timeout: how long the upstream may take to answer a handshake; 0 waits for ever. */
+  readonly upgradeTimeoutMs: number;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
   readonly openRelays: OpenRelays;
@@ -39,21 +43,25 @@ interface OpenedRequest {
   fail(error: NodeJS.ErrnoException, bodySent: boolean): AttemptError;
 }
 
+function ignore(): void {}
+
 /**
- * One attempt's handshake request to `upstream`, destroyed if the client leaves before it is
- * settled. Errors after settling belong to the upgraded socket or the refusal's body, handled by
- * their owner: never an unhandled 'error'.
+ * A connection of its own per handshake, without an agent: an upgraded socket leaves any pool, and
+ * an agent's bookkeeping is garbage a burst of a thousand handshakes would leave behind.
  */
-function openRequest(upstream: Upstream, method: string, target: string, headers: string[], clientGone: AbortSignal): OpenedRequest {
-  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, agent: upstream.agent });
-  const destroy = (): void => {
-    opened.destroy();
-  };
-  clientGone.addEventListener('abort', destroy, { once: true });
+function connection(options: RequestOptions): Duplex {
+  return connect({ host: options.host ?? undefined, port: Number(options.port), noDelay: true });
+}
+
+/**
+ * One attempt's handshake request to `upstream`. Errors after settling belong to the upgraded socket
+ * or the refusal's body, handled by their owner: never an unhandled 'error'.
+ */
+function openRequest(upstream: Upstream, method: string, target: string, headers: string[]): OpenedRequest {
+  const opened = request({ host: upstream.hostname, port: upstream.port, method, path: target, headers, createConnection: connection });
   const settle = (): void => {
-    clientGone.removeEventListener('abort', destroy);
     opened.removeAllListeners('error');
-    opened.on('error', () => {});
+    opened.on('error', ignore);
   };
   return {
     request: opened,
@@ -69,7 +77,12 @@ function openRequest(upstream: Upstream, method: string, target: string, headers
 class Handshake {
   private readonly started = performance.now();
   private readonly clientGone = new ClientGone();
-  private readonly onEarlyClose = (): void => this.clientGone.abort();
+  /** The attempt's request, until it is answered: a client that leaves takes it down. */
+  private inFlight: ClientRequest | undefined;
+  private readonly onEarlyClose = (): void => {
+    this.clientGone.abort();
+    this.inFlight?.destroy();
+  };
   private readonly route: string | undefined;
 
   constructor(
@@ -107,20 +120,37 @@ class Handshake {
   private attempt(headers: string[]): Promise<void> {
     const { req, client } = this;
     return new Promise((resolve, reject) => {
-      const { request: upstreamRequest, settle, fail } = openRequest(this.upstream, req.method ?? 'GET', this.decision.target, headers, this.clientGone.signal);
+      const { request: upstreamRequest, settle, fail } = openRequest(this.upstream, req.method ?? 'GET', this.decision.target, headers);
+      this.inFlight = upstreamRequest;
       // Answered: from here the relay or the refusal owns the client's close and errors.
       const settled = (): void => {
+        this.inFlight = undefined;
         settle();
         client.removeListener('close', this.onEarlyClose);
         client.removeListener('error', this.onEarlyClose);
         resolve();
       };
-      upstreamRequest.once('error', (error: NodeJS.ErrnoException) => reject(fail(error, false)));
+      // Each attempt gets its own deadline: time spent holding for a restarting upstream is not its.
+      const { upgradeTimeoutMs } = this.options;
+      const deadline = upgradeTimeoutMs === 0 ? undefined : setTimeout(() => {
+        const { name, url } = this.upstream;
+        reject(new RdpError('RDP_ERR_UPSTREAM_TIMEOUT', `${name} at ${url.origin} accepted the WebSocket handshake but sent no answer within ${upgradeTimeoutMs} ms (--upgrade-timeout)`));
+        // Settled first (its resolve is a no-op after the reject): the destroy's error is swallowed.
+        settled();
+        upstreamRequest.destroy();
+      }, upgradeTimeoutMs);
+      upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(deadline);
+        this.inFlight = undefined;
+        reject(fail(error, false));
+      });
       upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+        clearTimeout(deadline);
         settled();
         this.switched(response, upstreamSocket, upstreamHead);
       });
       upstreamRequest.once('response', (response: IncomingMessage) => {
+        clearTimeout(deadline);
         settled();
         this.refused(response);
       });
@@ -147,8 +177,8 @@ class Handshake {
     client.write(headBlock(101, response.statusMessage, responseHeaders));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
-    const label = { req, path: decision.target, target: upstream.name, rule: decision.rule, prefix: decision.prefix };
-    const bytes = relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, label, options.accessLog, options.openRelays);
+    const label = { path: decision.target, target: upstream.name, rule: decision.rule, prefix: decision.prefix };
+    const bytes = relay({ client, upstream: upstreamSocket, clientHead: head, upstreamHead }, { ...label, req }, options.accessLog, options.openRelays);
     if (options.accessLog.wants('websocket-opened')) {
       const protocol = response.headers['sec-websocket-protocol'];
       options.accessLog.record({ kind: 'websocket-opened', ...label, statusCode: 101, responseTime: elapsed(this.started), protocol }, req, bytes);

@@ -1,7 +1,6 @@
-// Each upstream: where it is, how it is reached (an undici pool for requests, a node:http agent for
-// WebSocket handshakes), its state (seen by the proxy, or reported by the supervisor), and a probe
-// that wakes the requests held for it.
-import { Agent } from 'node:http';
+// Each upstream: where it is, how plain requests reach it (an undici pool; a WebSocket handshake
+// opens a connection of its own, upgrade.ts), its state (seen by the proxy, or reported by the
+// supervisor), and a probe that wakes the requests held for it.
 import { connect } from 'node:net';
 import { Pool } from 'undici';
 import type { Upstream as UpstreamName } from '../router.js';
@@ -55,8 +54,6 @@ export class Upstream {
   readonly hostname: string;
   /** Plain requests go through undici: its pool forwards far more per core than node:http's. */
   pool: Pool;
-  /** WebSocket handshakes go through node:http, whose 'upgrade' hands over the raw socket. */
-  readonly agent: Agent;
   private current: URL;
   private originList: readonly string[];
   private observed: UpstreamState = 'starting';
@@ -68,8 +65,6 @@ export class Upstream {
     this.name = name;
     this.current = url;
     this.hostname = url.hostname.replace(/^\[|\]$/g, '');
-    // LIFO keeps the warmest sockets busy and lets the idle ones time out.
-    this.agent = new Agent({ keepAlive: true, scheduling: 'lifo', noDelay: true });
     this.pool = newPool(url);
     this.originList = originsOf(url);
   }
@@ -93,7 +88,6 @@ export class Upstream {
     url.port = String(port);
     this.current = url;
     this.originList = originsOf(url);
-    this.agent.destroy();
     void this.pool.close();
     this.pool = newPool(url);
   }
@@ -187,14 +181,12 @@ export class Upstream {
 
   /** Closes the keep-alive sockets not in use; requests in flight keep theirs. */
   dropIdleSockets(): void {
-    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
     // undici keeps no handle on its idle sockets: a new pool, while the old one finishes what it has.
     void this.pool.close();
     this.pool = newPool(this.current);
   }
 
   close(): void {
-    this.agent.destroy();
     void this.pool.destroy();
     for (const waiter of [...this.waiters]) waiter.resolve(false);
   }
