@@ -41,11 +41,13 @@ interface Routes {
 }
 
 /** /__rdp/routes once its first reserved prefix is `prefix` (the watcher polls env.json every second). */
-async function routesOnceFirst(proxy: RunningProxy, prefix: string): Promise<Routes> {
-  const deadline = Date.now() + 10_000;
+/** /__rdp/routes once env.json's first prefix leads it: the environment gives the same one until the file is read. */
+async function routesOnceFromEnvJson(proxy: RunningProxy, prefix: string): Promise<Routes> {
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const routes = (await request(`${proxy.url}/__rdp/routes`)).json<Routes>();
-    if (routes.reflexPrefixes[0]?.prefix === prefix || Date.now() > deadline) return routes;
+    const first = routes.reflexPrefixes[0];
+    if ((first?.prefix === prefix && first.source === 'env.json') || Date.now() > deadline) return routes;
     await sleep(100);
   }
 }
@@ -58,7 +60,7 @@ function environOf(pid: number): Record<string, string> {
 t.test('REFLEX_BACKEND_PATH in the project: routed from the env.json Reflex writes, and followed when it changes', async (t) => {
   const project = await createTestProject(t);
   const proxy = await supervise(t, project, [], { REFLEX_BACKEND_PATH: '/x' });
-  const routes = await routesOnceFirst(proxy, '/x/_event');
+  const routes = await routesOnceFromEnvJson(proxy, '/x/_event');
   t.same(routes.reflexPrefixes.slice(0, 2), [
     { prefix: '/x/_event', source: 'env.json' },
     { prefix: '/x/_upload', source: 'env.json' },
@@ -71,7 +73,7 @@ t.test('REFLEX_BACKEND_PATH in the project: routed from the env.json Reflex writ
   // Reflex restarted by hand with another backend path rewrites env.json: no proxy restart needed.
   const publicUrl = `http://localhost:${proxy.port}`;
   await writeFile(project.envJsonPath!, JSON.stringify({ EVENT: `ws://localhost:${proxy.port}/y/_event`, PING: `${publicUrl}/y/ping`, UPLOAD: `${publicUrl}/y/_upload` }));
-  const moved = await routesOnceFirst(proxy, '/y/_event');
+  const moved = await routesOnceFromEnvJson(proxy, '/y/_event');
   t.same(moved.reflexPrefixes[0], { prefix: '/y/_event', source: 'env.json' }, '/__rdp/routes follows env.json');
   await proxy.waitForLog((record) => record.msg === 'reflex .web/env.json changed: routing follows it' && JSON.stringify(record.reflexPrefixes).includes('/y/ping'));
   t.equal((await request(`${proxy.url}/y/ping`)).text(), 'Not Found', '/y/ping is sent to the Reflex backend (which still serves /x)');
