@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js';
 import { keyOf, OPTIONS, type OptionFlag } from './config/options.js';
 import { RdpError } from './errors.js';
+import { reflexProjectReader } from './cli/reflex-project.js';
 import { createLogger } from './log.js';
 import { createProxy, type ProxyServer } from './server.js';
 import { runChecks } from './verify/checks.js';
@@ -71,7 +72,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     flags[flag] = value;
   }
   // Option values are checked by the same parsers as flags and config keys.
-  const config = await resolveConfig({ flags: flags as never, env: options.env ?? {}, cwd: options.cwd ?? process.cwd(), stdoutIsTTY: false });
+  const env = options.env ?? {};
+  // With `project`, the Reflex app's env.json places the reserved prefixes, as for the CLI.
+  const config = await resolveConfig({ flags: flags as never, env, cwd: options.cwd ?? process.cwd(), stdoutIsTTY: false, readReflexProject: reflexProjectReader(env) });
   const logger = options.logger ?? createLogger({ level: options.logLevel === undefined ? 'silent' : config.logLevel, format: 'json' });
   const proxy = await createProxy(config, logger, { verify: verifyFromDashboard });
   const address = await proxy.listen();

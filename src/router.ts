@@ -18,6 +18,14 @@ export const DEFAULT_DJANGO_PREFIXES: readonly string[] = Object.freeze(['/admin
 export const FRONTEND_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
 export const ALLOW_HEADER = FRONTEND_METHODS.join(', ');
 
+/**
+ * `django-outer`: reflex-django ≤ 2's composed mode, the table of docs/routing.md §1.
+ * `split`: reflex-django v3's production layout (docs/layouts.md): the reserved Reflex paths go to
+ * the Reflex backend, every other path and method to Django, which serves the SPA shell itself.
+ */
+export const LAYOUTS = Object.freeze(['django-outer', 'split'] as const);
+export type Layout = (typeof LAYOUTS)[number];
+
 export interface RouteTable {
   /** Reserved Reflex prefixes, normalised and already placed under the backend path. */
   readonly reflexPrefixes: readonly string[];
@@ -26,11 +34,18 @@ export interface RouteTable {
   readonly djangoWsPrefix?: string | undefined;
   /** The frontend is an exported build directory: no dev server, so no HMR socket. */
   readonly frontendIsDirectory: boolean;
+  /** Undefined is `django-outer`. */
+  readonly layout?: Layout | undefined;
+  /**
+   * Reflex serves its pages from the backend port (`reflex run --env prod|preview`): rows 2 and 4
+   * reach the Reflex backend, and there is no frontend upstream.
+   */
+  readonly reflexSinglePort?: boolean | undefined;
 }
 
 export type Upstream = 'django' | 'reflex' | 'frontend';
 
-/** Which row of the table decided: docs/routing.md §1 numbers them 0–5. */
+/** Which row of the table in force decided: docs/routing.md §1 numbers them 0–5, the split layout 0–2. */
 export type Rule = 0 | 1 | 2 | 3 | 4 | 5;
 
 export type Decision =
@@ -126,6 +141,10 @@ export function route(method: string, rawTarget: string, isUpgrade: boolean, tab
     return { kind: 'forward', rule: 1, upstream: 'reflex', prefix: reflexPrefix, path, target };
   }
 
+  // The split layout ends here: everything else, upgrades and every method included, is Django's.
+  if (table.layout === 'split') return { kind: 'forward', rule: 2, upstream: 'django', path, target };
+  const pages: Upstream = table.reflexSinglePort === true ? 'reflex' : 'frontend';
+
   if (isUpgrade) {
     if (table.djangoWsPrefix !== undefined && matches(path, table.djangoWsPrefix)) {
       return { kind: 'forward', rule: 2, upstream: 'django', prefix: table.djangoWsPrefix, path, target };
@@ -140,7 +159,7 @@ export function route(method: string, rawTarget: string, isUpgrade: boolean, tab
         target,
       };
     }
-    return { kind: 'forward', rule: 2, upstream: 'frontend', path, target };
+    return { kind: 'forward', rule: 2, upstream: pages, path, target };
   }
 
   const djangoPrefix = findPrefix(path, table.djangoPrefixes);
@@ -148,7 +167,7 @@ export function route(method: string, rawTarget: string, isUpgrade: boolean, tab
     return { kind: 'forward', rule: 3, upstream: 'django', prefix: djangoPrefix, path, target };
   }
 
-  if (FRONTEND_METHODS.includes(method)) return { kind: 'forward', rule: 4, upstream: 'frontend', path, target };
+  if (FRONTEND_METHODS.includes(method)) return { kind: 'forward', rule: 4, upstream: pages, path, target };
 
   return {
     kind: 'reject',

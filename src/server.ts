@@ -11,10 +11,12 @@ import { RdpError } from './errors.js';
 import { AccessLog } from './proxy/access-log.js';
 import { createHttpForwarder } from './proxy/forward-http.js';
 import { IdleCollector } from './proxy/idle-collector.js';
+import { type LiveConfig, liveConfig } from './proxy/live-config.js';
 import { OpenRelays } from './proxy/open-relays.js';
 import { RouteLabels } from './proxy/route-label.js';
 import { answerClientError, createRequestHandlers, type HandlerParts } from './proxy/request-handlers.js';
 import { createSecureProxyServer, type TlsMaterial } from './proxy/secure-server.js';
+import { SocketBypassWatch } from './proxy/socket-bypass.js';
 import { createStaticHandler } from './proxy/static-dir.js';
 import { createUpgradeForwarder } from './proxy/upgrade.js';
 import { Upstream } from './proxy/upstream.js';
@@ -47,14 +49,23 @@ function requireUpstreams(config: ResolvedConfig): Map<UpstreamName, Upstream> {
   return upstreams;
 }
 
+/** What the running proxy learns of the Reflex app: the config as its env.json changes, and the socket check. */
+interface ReflexWatch {
+  readonly live: LiveConfig;
+  readonly bypass: SocketBypassWatch;
+}
+
 /** The request path without the status endpoints' handler, which only Fastify can supply. */
-async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: OpenRelays): Promise<Omit<HandlerParts, 'status'>> {
+async function requestPath(config: ResolvedConfig, logger: Logger, openRelays: OpenRelays, reflex: ReflexWatch): Promise<Omit<HandlerParts, 'status'>> {
   const upstreams = requireUpstreams(config);
   const accessLog = new AccessLog(logger.child({ component: 'access' }));
-  const routeLabels = config.routeHeader ? new RouteLabels(config.routeTable) : undefined;
+  const routeTable = () => reflex.live.current().routeTable;
+  const routeLabels = config.routeHeader ? new RouteLabels(routeTable) : undefined;
   const forwarding = { trustProxy: config.trustProxy, holdTimeoutMs: config.holdTimeoutMs, accessLog, logger: logger.child({ component: 'proxy' }), routeLabels };
   return {
     config,
+    routeTable,
+    socketWatch: reflex.bypass,
     upstreams,
     accessLog,
     routeLabels,
@@ -138,8 +149,18 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
       logger.debug({ heapUsedBefore: mebibytes(usedBefore), heapUsedAfter: mebibytes(usedAfter), heapSize: mebibytes(sizeAfter) }, 'memory collected after a burst of websockets'),
   });
   const openRelays = new OpenRelays(collector);
-  const parts = await requestPath(config, logger, openRelays);
   let listener: Listener | undefined;
+  const boundPort = (): number => (listener!.server.address() as AddressInfo).port;
+  // Known once the server listens (--port 0 picks the port).
+  const publicUrl = (): string => config.publicUrl ?? defaultPublicUrl(boundPort(), material !== undefined);
+  // The reserved prefixes follow the Reflex app's env.json while the proxy runs.
+  const live = liveConfig(config, logger);
+  const bypass = new SocketBypassWatch({
+    config: live.current,
+    publicUrl: () => (listener?.server.listening === true ? publicUrl() : config.publicUrl),
+    logger: logger.child({ component: 'reflex' }),
+  });
+  const parts = await requestPath(config, logger, openRelays, { live, bypass });
   const app = Fastify({
     serverFactory: (status) => (listener = nodeServer(config, { ...parts, status }, material)).server,
     clientErrorHandler: answerClientError(logger),
@@ -148,10 +169,12 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
   });
   await app.register(statusEndpoints, {
     prefix: RDP_NAMESPACE,
-    config,
+    config: live.current,
     upstreams: parts.upstreams,
     accessLog: parts.accessLog,
-    boundPort: () => (app.server.address() as AddressInfo).port,
+    socketBypass: () => bypass.notice(),
+    boundPort,
+    publicUrl,
     verify: options.verify,
   });
   await app.ready();
@@ -174,6 +197,8 @@ export async function createProxy(config: ResolvedConfig, logger: Logger, option
       await Promise.all([closed, relaysClosed]);
       clearTimeout(grace);
       for (const upstream of parts.upstreams.values()) upstream.close();
+      live.close();
+      bypass.close();
       logger.flush();
     },
   };

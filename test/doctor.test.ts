@@ -202,6 +202,7 @@ const RULE_CASES: RuleCase[] = [
   { name: 'vite hosts on localhost: not needed', rx: { app_name: literal('app') }, expect: [] },
   { name: 'vite hosts missing for a named host', publicUrl: 'http://app.example.test:8000', settings: { ALLOWED_HOSTS: ['*'] }, rx: { app_name: literal('app') }, expect: [['vite_allowed_hosts', 'error']] },
   { name: 'vite hosts listing another host', publicUrl: 'http://app.example.test:8000', settings: { ALLOWED_HOSTS: ['*'] }, rx: { vite_allowed_hosts: literal(['other.test']) }, expect: [['vite_allowed_hosts', 'error']] },
+  { name: 'vite hosts missing, but the proxy starts Reflex and tells it', publicUrl: 'http://app.example.test:8000', settings: { ALLOWED_HOSTS: ['*'] }, rx: { app_name: literal('app') }, input: { reflexStartedByProxy: true }, expect: [['vite_allowed_hosts', 'warning']] },
   { name: 'vite hosts True', publicUrl: 'http://app.example.test:8000', settings: { ALLOWED_HOSTS: ['*'] }, rx: { vite_allowed_hosts: literal(true) }, expect: [] },
   { name: 'vite hosts on an IP: not needed', publicUrl: 'http://192.168.1.20:8000', settings: { ALLOWED_HOSTS: ['*'] }, rx: { app_name: literal('app') }, expect: [] },
   { name: 'vite hosts with --frontend-dir: no Vite', publicUrl: 'http://app.example.test:8000', settings: { ALLOWED_HOSTS: ['*'] }, rx: { app_name: literal('app') }, input: { frontendIsDirectory: true }, expect: [] },
@@ -212,7 +213,7 @@ function ruleInput(rule: RuleCase): DoctorInput {
     publicUrl: rule.publicUrl ?? 'http://localhost:8000',
     trustProxy: false,
     servesTls: false,
-    reflexStartedByProxy: true,
+    reflexStartedByProxy: false,
     envJson: null,
     eventPath: '/_event',
     frontendIsDirectory: false,
@@ -269,7 +270,7 @@ t.test('https: the findings name SECURE_PROXY_SSL_HEADER, the cookies and where 
   t.match(dropped, { setting: 'api_url', severity: 'error', why: /drops its port: the \/_event socket and uploads go to https:\/\/localhost \(port 443\), not https:\/\/localhost:8443/ });
   t.match(dropped!.fix, /let REFLEX_API_URL=https:\/\/127\.0\.0\.1:8443 set it .*, and open https:\/\/127\.0\.0\.1:8443$/);
 
-  const envJson = (url: string) => ({ file: 'frontend/.web/env.json', event: { url, line: 3 } });
+  const envJson = (url: string) => ({ file: 'frontend/.web/env.json', endpoints: { EVENT: url }, lines: { EVENT: 3 } });
   const cases: Array<[string, string, boolean, Array<[string, 'error' | 'warning']>]> = [
     ['https://127.0.0.1:8000', 'wss://127.0.0.1:8000/_event', false, []],
     ['https://127.0.0.1:8000', 'ws://localhost:8000/_event', false, [['EVENT', 'error']]],
@@ -286,8 +287,10 @@ t.test('https: the findings name SECURE_PROXY_SSL_HEADER, the cookies and where 
   }
   const [port443] = diagnose({ ...ruleInput({ name: '', publicUrl: 'https://127.0.0.1:8000', expect: [] }), django: null, envJson: envJson('ws://localhost:8000/_event'), reflexStartedByProxy: false });
   t.match(port443, { source: 'env.json', location: { file: 'frontend/.web/env.json', line: 3 }, valueText: '"ws://localhost:8000/_event"' });
-  t.match(port443!.why, "drops its port: the /_event socket goes to wss://127.0.0.1/_event (port 443), not https://127.0.0.1:8000");
-  t.equal(port443!.fix, 'in frontend/.web/env.json:3, restart reflex run with REFLEX_API_URL=https://127.0.0.1:8000 (written at start; the proxy sets it for the Reflex it starts)');
+  t.match(port443!.why, "drops its port: the page sends its /_event socket to wss://127.0.0.1/_event (port 443), not https://127.0.0.1:8000");
+  t.equal(port443!.fix, 'restart `reflex run` with REFLEX_API_URL=https://127.0.0.1:8000 (and API_URL for Reflex ≤ 0.7): it is baked into frontend/.web/env.json:3 at start (the proxy sets it for the Reflex it starts)');
+  const [dropped8443] = diagnose({ ...ruleInput({ name: '', publicUrl: 'https://localhost:8443', expect: [] }), django: null, envJson: envJson('wss://localhost:8443/_event') });
+  t.match(dropped8443!.fix, /REFLEX_API_URL=https:\/\/127\.0\.0\.1:8443 \(and API_URL for Reflex ≤ 0\.7\), and open https:\/\/127\.0\.0\.1:8443: /, 'a REFLEX_API_URL whose port survives');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -399,8 +402,36 @@ t.test('the broken project on a named http host: Secure is an error, Vite refuse
   const severity = (setting: string) => report.findings.find((finding) => finding.setting === setting)?.severity;
   t.equal(severity('CSRF_COOKIE_SECURE'), 'error');
   const vite = report.findings.find((finding) => finding.setting === 'vite_allowed_hosts');
-  t.match(vite, { severity: 'error', value: ['legacy.example.test'], file: BROKEN_RX, line: lineOf(BROKEN_RX, 'vite_allowed_hosts='), why: /Vite answers 403/ });
+  t.match(vite, { severity: 'warning', value: ['legacy.example.test'], file: BROKEN_RX, line: lineOf(BROKEN_RX, 'vite_allowed_hosts='), why: /Vite answers 403.*the Reflex the proxy starts gets it in REFLEX_VITE_ALLOWED_HOSTS/ });
   t.match(vite?.fix, "add 'app.example.test' to vite_allowed_hosts");
+  const running = ['--reflex-backend-url', 'http://127.0.0.1:8002', '--reflex-frontend-url', 'http://127.0.0.1:3000'];
+  const own = await doctorJson(['--project', join(DOCTOR, 'broken'), '--public-url', 'http://app.example.test:8000', ...running]);
+  t.match(own.report.findings.find((finding) => finding.setting === 'vite_allowed_hosts'), { severity: 'error' }, 'a Reflex the proxy does not start is not told: an error');
+  const single = await doctorJson(['--project', join(DOCTOR, 'broken'), '--public-url', 'http://app.example.test:8000', '--reflex-single-port']);
+  t.notOk(single.report.findings.some((finding) => finding.setting === 'vite_allowed_hosts'), 'a single-port Reflex has no Vite');
+});
+
+t.test('.web/env.json baked with another origin: an error naming the file, the value and the fix', async (t) => {
+  const dir = projectWith(t, 'api-url-public.py');
+  const running = ['--reflex-backend-url', 'http://127.0.0.1:8002', '--reflex-frontend-url', 'http://127.0.0.1:3000'];
+  const envJson = (origin: string) =>
+    writeFileSync(join(dir, '.web', 'env.json'), JSON.stringify({ PING: `http://${origin}/ping`, EVENT: `ws://${origin}/_event`, UPLOAD: `http://${origin}/_upload`, TRANSPORT: 'websocket' }, null, 2));
+  envJson('localhost:8002');
+  const text = await doctor(['--project', dir, ...running], {}, dir);
+  t.equal(text.code, 1, 'exit 1');
+  t.match(text.stdout, 'error    EVENT = "ws://localhost:8002/_event"\n');
+  t.match(text.stdout, '  why    the page sends its /_event socket to http://localhost:8002 (and PING, UPLOAD with it), not http://localhost:8000: it goes around the proxy');
+  t.match(text.stdout, '  fix    restart `reflex run` with REFLEX_API_URL=http://localhost:8000 (and API_URL for Reflex ≤ 0.7): it is baked into .web/env.json:3 at start (the proxy sets it for the Reflex it starts)\n');
+  const { report } = await doctorJson(['--project', dir, ...running], {}, dir);
+  t.same(report.findings.map((finding) => [finding.source, finding.setting, finding.value, finding.file, finding.line]), [['env.json', 'EVENT', 'ws://localhost:8002/_event', '.web/env.json', 3]]);
+  const supervised = await doctorJson(['--project', dir], {}, dir);
+  t.equal(supervised.code, 0, 'the proxy starts Reflex, which writes env.json again');
+  t.match(supervised.report.findings.find((finding) => finding.source === 'env.json'), { setting: 'EVENT', severity: 'warning' });
+
+  envJson('localhost:8000');
+  t.equal((await doctor(['--project', dir, ...running], {}, dir)).code, 0, 'env.json on the public origin: nothing to say');
+  const onIp = await doctorJson(['--project', dir, '--public-url', 'http://127.0.0.1:8000', ...running], {}, dir);
+  t.same(onIp.report.findings.filter((finding) => finding.source === 'env.json'), [], "localhost in env.json is the page's own host to Reflex's client: the same origin");
 });
 
 t.test('text output: one block per finding and a summary', async (t) => {
@@ -484,7 +515,7 @@ t.test('rxconfig variants through the command', async (t) => {
     ['vite-hosts.py', [], []],
     ['vite-hosts.py', ['--public-url', 'http://corp.example.test:8000'], []],
     ['vite-hosts.py', ['--public-url', 'http://app.corp.example.test:8000'], []],
-    ['vite-hosts.py', ['--public-url', 'http://app.example.test:8000'], [['vite_allowed_hosts', 'error', ['.corp.example.test'], 5]]],
+    ['vite-hosts.py', ['--public-url', 'http://app.example.test:8000'], [['vite_allowed_hosts', 'warning', ['.corp.example.test'], 5]]],
     ['not-literal.py', [], [['api_url', 'warning', null, 8]]],
   ];
   for (const [file, args, expect] of cases) {
@@ -516,7 +547,7 @@ t.test("Reflex's .web/env.json: where the socket lands, at the EVENT line", asyn
   const event = supervised.report.findings.find((finding) => finding.source === 'env.json');
   t.match(event, { setting: 'EVENT', severity: 'warning', value: env.EVENT, file: '.web/env.json', line: 3, why: /port 443/ }, 'the proxy starts Reflex: it writes env.json again');
   const external = await doctorJson(['--project', dir, '--https', '--reflex-backend-url', 'http://127.0.0.1:8002', '--reflex-frontend-url', 'http://127.0.0.1:3000'], {}, dir);
-  t.match(external.report.findings.find((finding) => finding.source === 'env.json'), { severity: 'error', fix: 'in .web/env.json:3, restart reflex run with REFLEX_API_URL=https://127.0.0.1:8000 (written at start; the proxy sets it for the Reflex it starts)' }, 'a Reflex run by hand keeps it');
+  t.match(external.report.findings.find((finding) => finding.source === 'env.json'), { severity: 'error', fix: 'restart `reflex run` with REFLEX_API_URL=https://127.0.0.1:8000 (and API_URL for Reflex ≤ 0.7): it is baked into .web/env.json:3 at start (the proxy sets it for the Reflex it starts)' }, 'a Reflex run by hand keeps it');
   t.equal(external.code, 1);
 });
 
@@ -546,5 +577,5 @@ t.test('the installed CLI: exit status and the public URL from the environment',
   t.match(broken.stdout, 'error    ALLOWED_HOSTS = [\'api.example.test\']');
   const clean = spawnSync(process.execPath, [CLI, 'doctor', '--project', join(DOCTOR, 'clean')], { encoding: 'utf8', env: { ...env, RDP_PUBLIC_URL: 'http://app.example.test:8000' }, cwd: repoRoot, timeout: 30_000 });
   t.equal(clean.status, 1, 'a named host needs ALLOWED_HOSTS and vite_allowed_hosts');
-  t.match(clean.stdout, /error    ALLOWED_HOSTS = \[\][\s\S]*error    vite_allowed_hosts = not set/);
+  t.match(clean.stdout, /error    ALLOWED_HOSTS = \[\][\s\S]*warning  vite_allowed_hosts = not set/);
 });

@@ -111,6 +111,8 @@ t.test('usage errors: exit 2 with one line naming the flag', async (t) => {
   await usageError(t, ['kubernetes', ...SERVICES, '--public-url', 'http://10.0.0.5'], '--public-url: export kubernetes needs the host name clients use');
   await usageError(t, [...CLUSTER, ...SERVICES, '--django-url', 'http://127.0.0.1:8001'], '--django-url is not used by export kubernetes: a cluster routes to Services; give --django-service');
   await usageError(t, [...CLUSTER, ...SERVICES, '--frontend-dir', '.'], '--frontend-dir is not used by export kubernetes');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--layout', 'split'], '--layout split: export kubernetes writes only the django-outer layout; leave --layout out, or export nginx, caddy or haproxy for split');
+  await usageError(t, [...CLUSTER, ...SERVICES, '--reflex-single-port'], '--reflex-single-port: export kubernetes needs a frontend Service; leave the flag out, or export nginx, caddy or haproxy');
   await usageError(t, [...CLUSTER, ...SERVICES, '--django-prefix', '/caf\u00e9'], 'export kubernetes: the prefix "/caf\u00e9" cannot be an Ingress path or HTTPRoute path match');
 });
 
@@ -139,6 +141,9 @@ t.test('every kind of table exports a file nginx, Caddy and HAProxy accept', asy
     ['odd prefix characters', [...URLS, '--django-prefix', '/a b', '--django-prefix', '/café', '--django-prefix', '/x.y{1}', '--django-prefix', '/q"uote']],
     ['a Django prefix under a reserved one, the ws prefix under a Django one', [...URLS, '--django-prefix', '/_upload/files', '--django-prefix', '/api', '--django-ws-prefix', '/api/ws']],
     ['IPv6 host and another port', [...URLS, '--host', '::1', '--port', '9443']],
+    ['the split layout', [...backends, '--layout', 'split']],
+    ['a single-port Reflex', [...backends, '--reflex-single-port', '--django-ws-prefix', '/ws']],
+    ['a single-port Reflex from equal URLs', [...backends, '--reflex-frontend-url', 'http://127.0.0.1:8002']],
   ];
   for (const [name, args] of variants) {
     const dir = t.testdir({});

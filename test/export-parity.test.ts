@@ -2,15 +2,16 @@
 // writes — in front of the same recording upstreams send each request of one table
 // (test/helpers/export-table.ts) to the same upstream and forward the same target, or do what the
 // row says that engine does instead. Around the table: the headers each sets, the Location each
-// rewrites, whose page a refusal is, and that bodies stream both ways.
+// rewrites, whose page a refusal is, and that bodies stream both ways. The other layouts (the split
+// layout, a single-port Reflex) are held to their own tables the same way.
 import { request as httpRequest } from 'node:http';
-import t from 'tap';
-import { resolveConfig } from '../src/config/resolve.js';
+import t, { type Test } from 'tap';
+import { type FlagValues, type ResolvedConfig, resolveConfig } from '../src/config/resolve.js';
 import { explainPath } from '../src/config/routes-report.js';
 import { DIFFERENCES, differencesFor } from '../src/export/differences.js';
 import { originForm } from '../src/router.js';
 import { EXPORT_SERVERS, type Front, startFronts } from './helpers/edge-servers.js';
-import { describeRow, expectedOf, type Outcome, type Row, ROWS, TABLE_SETTINGS } from './helpers/export-table.js';
+import { describeRow, expectedOf, LAYOUT_TABLES, type Outcome, type Row, ROWS, TABLE_SETTINGS } from './helpers/export-table.js';
 import { sleep, tempDir } from './helpers/index.js';
 import { type Answer, type Recorder, send, startRecorder } from './helpers/recorder.js';
 
@@ -26,19 +27,45 @@ const frontend = await startRecorder(t, 'frontend');
 const settings = ['--django-url', django.url, '--reflex-backend-url', reflex.url, '--reflex-frontend-url', frontend.url];
 const fronts = await startFronts(t, [...settings, ...TABLE_SETTINGS]);
 
-t.test('the table agrees with the router the proxy runs', async (t) => {
-  const config = await resolveConfig({ flags: { 'django-ws-prefix': '/ws' }, env: {}, cwd: await tempDir(t, 'rdp-parity-'), stdoutIsTTY: false });
+function agreesWithRouter(t: Test, config: ResolvedConfig, rows: readonly Row[]): void {
   // An upgrade to anything but WebSocket is refused before routing (the row's 400).
   const isWebSocket = (row: Row): boolean => row.upgrade !== undefined && (row.upgrade === true || row.upgrade.toLowerCase() === 'websocket');
-  for (const row of ROWS.filter((candidate) => candidate.upgrade === undefined || isWebSocket(candidate))) {
+  for (const row of rows.filter((candidate) => candidate.upgrade === undefined || isWebSocket(candidate))) {
     const report = explainPath(config, row.method ?? 'GET', row.target, isWebSocket(row));
     const routed: Outcome = report.target === 'reject' ? (report.status as Outcome) : report.target === 'proxy' ? 'self' : (report.target as Outcome);
     t.equal(routed, row.expect, describeRow(row));
   }
+}
+
+async function rowsGoWhereTheTableSays(t: Test, name: Front, port: number, rows: readonly Row[]): Promise<void> {
+  const seen: string[] = [];
+  for (const row of rows) {
+    const answer = await send(port, row.target, {
+      method: row.method,
+      upgrade: row.upgrade,
+      websocketKey: row.websocketKey,
+      headers: row.host === undefined ? undefined : { host: row.host },
+      body: row.method === 'POST' ? 'a=1' : undefined,
+    });
+    const outcome = outcomeOf(answer);
+    seen.push(`${describeRow(row)} -> ${outcome}${answer.forwarded === undefined ? '' : ` (${answer.forwarded})`}`);
+    t.equal(outcome, expectedOf(row, name), `${name}: ${describeRow(row)}`);
+    if (answer.upstream !== undefined) {
+      // Forwarded byte for byte (an absolute-form target as its origin-form), whatever was matched.
+      t.equal(answer.forwarded, originForm(row.target), `${name}: ${describeRow(row)} forwarded as sent`);
+    }
+    // Rule 5's 405 says what is allowed; nginx's own 405 for TRACE is not that one.
+    if (outcome === 405 && row.expect === 405) t.equal(answer.headers.allow, 'GET, HEAD, OPTIONS', `${name}: ${describeRow(row)} Allow`);
+  }
+  t.comment(seen.join('\n'));
+}
+
+t.test('the table agrees with the router the proxy runs', async (t) => {
+  agreesWithRouter(t, await resolveConfig({ flags: { 'django-ws-prefix': '/ws' }, env: {}, cwd: await tempDir(t, 'rdp-parity-'), stdoutIsTTY: false }), ROWS);
 });
 
 t.test('every deviation names a difference documented for that engine', async (t) => {
-  for (const row of ROWS) {
+  for (const row of [...ROWS, ...LAYOUT_TABLES.flatMap((layout) => layout.rows)]) {
     for (const [engine, deviation] of Object.entries(row.differ ?? {})) {
       const difference = DIFFERENCES.find((candidate) => candidate.id === deviation.because);
       t.ok(difference?.servers.includes(engine as never), `${describeRow(row)}: ${engine} deviates because of "${deviation.because}"`);
@@ -48,27 +75,29 @@ t.test('every deviation names a difference documented for that engine', async (t
 });
 
 for (const { name, port } of fronts) {
-  t.test(`${name}: every row goes where the table says`, async (t) => {
-    const seen: string[] = [];
-    for (const row of ROWS) {
-      const answer = await send(port, row.target, {
-        method: row.method,
-        upgrade: row.upgrade,
-        websocketKey: row.websocketKey,
-        headers: row.host === undefined ? undefined : { host: row.host },
-        body: row.method === 'POST' ? 'a=1' : undefined,
-      });
-      const outcome = outcomeOf(answer);
-      seen.push(`${describeRow(row)} -> ${outcome}${answer.forwarded === undefined ? '' : ` (${answer.forwarded})`}`);
-      t.equal(outcome, expectedOf(row, name), `${name}: ${describeRow(row)}`);
-      if (answer.upstream !== undefined) {
-        // Forwarded byte for byte (an absolute-form target as its origin-form), whatever was matched.
-        t.equal(answer.forwarded, originForm(row.target), `${name}: ${describeRow(row)} forwarded as sent`);
-      }
-      // Rule 5's 405 says what is allowed; nginx's own 405 for TRACE is not that one.
-      if (outcome === 405 && row.expect === 405) t.equal(answer.headers.allow, 'GET, HEAD, OPTIONS', `${name}: ${describeRow(row)} Allow`);
+  t.test(`${name}: every row goes where the table says`, (t) => rowsGoWhereTheTableSays(t, name, port, ROWS));
+}
+
+/** A layout's command-line settings as the flag values resolveConfig takes: `--flag value`, or `--flag` alone for true. */
+function layoutFlags(settings: readonly string[]): FlagValues {
+  const flags: Record<string, string | true> = {};
+  settings.forEach((word, index) => {
+    if (!word.startsWith('--')) return;
+    const next = settings[index + 1];
+    flags[word.slice(2)] = next === undefined || next.startsWith('--') ? true : next;
+  });
+  return flags;
+}
+
+for (const layout of LAYOUT_TABLES) {
+  t.test(`the ${layout.name} layout`, async (t) => {
+    const backends = ['--django-url', django.url, '--reflex-backend-url', reflex.url];
+    t.test('its table agrees with the router the proxy runs', async (t) => {
+      agreesWithRouter(t, await resolveConfig({ flags: { ...layoutFlags(layout.settings), 'django-url': django.url, 'reflex-backend-url': reflex.url }, env: {}, cwd: await tempDir(t, 'rdp-parity-'), stdoutIsTTY: false }), layout.rows);
+    });
+    for (const { name, port } of await startFronts(t, [...backends, ...layout.settings])) {
+      t.test(`${name}: every row goes where the table says`, (t) => rowsGoWhereTheTableSays(t, name, port, layout.rows));
     }
-    t.comment(seen.join('\n'));
   });
 }
 

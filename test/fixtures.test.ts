@@ -136,7 +136,13 @@ t.test('reflex stand-in wire behaviour', async (t) => {
   const ping = await request(`${reflex.url}/ping`);
   t.equal(ping.text(), '"pong"');
   t.same((await request(`${reflex.url}/_health`)).json(), { status: true });
-  t.ok(Array.isArray((await request(`${reflex.url}/_all_routes`)).json()));
+  const allRoutes = await request(`${reflex.url}/_all_routes`);
+  t.equal(allRoutes.status, 404, '/_all_routes only with REFLEX_ADD_ALL_ROUTES_ENDPOINT, as in Reflex');
+  t.equal(allRoutes.text(), 'Not Found');
+  t.equal((await request(`${reflex.url}/`)).status, 404, 'no pages from the backend in dev');
+  const slashless = await request(`${reflex.url}/_event?EIO=4`);
+  t.equal(slashless.status, 307, '/_event without the slash redirects');
+  t.equal(slashless.headers.location, `http://127.0.0.1:${reflex.port}/_event/?EIO=4`);
 
   const ws = await openWs(`ws://127.0.0.1:${reflex.port}/_event/?EIO=4&transport=websocket`, [REFLEX_VERSION, 'x']);
   t.equal(ws.protocol, REFLEX_VERSION, 'first offered subprotocol echoed');
@@ -164,6 +170,23 @@ t.test('reflex stand-in wire behaviour', async (t) => {
   t.equal(upload.headers['content-type'], 'application/x-ndjson');
   const lines = upload.text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   t.same(lines.at(-1), { bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex') });
+});
+
+t.test('reflex stand-in options: uploads off, /_all_routes on, a backend path, one port', async (t) => {
+  const reflex = await startReflexStandin(t, { uploads: false, allRoutes: true, backendPath: '/x', singlePort: true });
+  started.push(reflex.pid);
+  const upload = await request(`${reflex.url}/x/_upload`, { method: 'POST', headers: { 'Reflex-Client-Token': 't', 'Reflex-Event-Handler': 'h' }, body: 'x' });
+  t.equal(upload.status, 404, 'no rx.upload on any page: no /_upload route');
+  t.equal(upload.text(), 'Not Found');
+  t.same((await request(`${reflex.url}/x/_all_routes`)).json(), ['/', '/about']);
+  t.equal((await request(`${reflex.url}/x/ping`)).text(), '"pong"', 'routes under the backend path');
+  t.equal((await request(`${reflex.url}/x/_event`)).headers.location, `http://127.0.0.1:${reflex.port}/x/_event/`);
+  const ws = await openWs(`ws://127.0.0.1:${reflex.port}/x/_event/?EIO=4&transport=websocket`, [REFLEX_VERSION]);
+  t.match(ws.first, /^0\{"sid":/, 'engine.io under the backend path');
+  const page = await request(`${reflex.url}/`);
+  t.equal(page.status, 200, 'single port: the backend serves the pages');
+  t.match(page.text(), 'Reflex app (stand-in, single port)');
+  t.match((await request(`${reflex.url}/ping`)).text(), 'single port', '/ping outside the backend path is a page');
 });
 
 t.test('reflex stand-in origin allow-list', async (t) => {

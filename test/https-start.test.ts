@@ -135,7 +135,8 @@ t.test('the supervised Reflex gets an https REFLEX_API_URL on 127.0.0.1, and the
     for (const child of [children.django, children.reflex]) if (child) groups.add(child.pgid);
     const expected = apiUrl ?? `https://127.0.0.1:${proxy.port}`;
     const envJson = JSON.parse(await readFile(project.envJsonPath!, 'utf8')) as Record<string, string>;
-    t.equal(envJson.EVENT, `${expected}/_event`, `${publicUrl ?? 'default'}: env.json's socket keeps its port`);
+    // Reflex writes the socket's URL with its ws scheme: wss for an https API URL.
+    t.equal(envJson.EVENT, `${expected.replace(/^http/, 'ws')}/_event`, `${publicUrl ?? 'default'}: env.json's socket keeps its port`);
     const notice = await proxy.waitForLog((record) => record.msg === 'https with the local CA');
     t.equal(notice.reflexApiUrl, expected);
     if (publicUrl === undefined) {

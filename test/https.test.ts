@@ -165,11 +165,11 @@ t.test('the session over wss://: a Secure cookie from the login reaches the Refl
   const login = await request(`${origin}/admin/login/`, { ca });
   t.ok(headerLines(login, 'set-cookie').some((line) => line.startsWith('csrftoken=') && /;\s*Secure/i.test(line)), 'the CSRF cookie is Secure');
   const session = await djangoAdminLogin(origin, { ca });
-  const answer = await reflexSocketWhoami(origin, { Cookie: session.cookie, Origin: origin }, ca);
+  const answer = await reflexSocketWhoami(origin, { Cookie: session.cookie, Origin: origin }, { ca });
   t.equal(answer.info.user, ADMIN_USERNAME, 'the stand-in resolved the session');
   t.equal(answer.protocol, '0.9.8', 'subprotocol echoed');
   t.equal(answer.info.origin, origin);
-  const anonymous = await reflexSocketWhoami(origin, { Origin: origin }, ca);
+  const anonymous = await reflexSocketWhoami(origin, { Origin: origin }, { ca });
   t.equal(anonymous.info.user, null);
 });
 

@@ -1,7 +1,7 @@
 // Reflex's getBackendURL rule, from a table: where the browser opens an env.json endpoint, and the
 // REFLEX_API_URL the proxy picks so that an https page's socket keeps its port.
 import t from 'tap';
-import { browserEndpoint, reflexApiUrl } from '../src/project/reflex-backend-url.js';
+import { browserEndpoint, reflexApiUrl } from '../src/config/reflex-backend-url.js';
 
 t.test('where the browser opens an endpoint from a page', async (t) => {
   const cases: Array<[endpoint: string, page: string, lands: string]> = [

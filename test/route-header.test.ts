@@ -5,6 +5,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { RouteLabels } from '../src/proxy/route-label.js';
+import { route, type RouteTable } from '../src/router.js';
 import { freePort, startProxy } from './helpers/index.js';
 import { send, startRecorder } from './helpers/recorder.js';
 
@@ -75,4 +77,21 @@ t.test("the proxy's own answers to a routed request name the route too", async (
   const noSocket = await send(proxy.port, '/some/page', { upgrade: true });
   t.equal(noSocket.status, 404, 'a build directory has no HMR socket');
   t.equal(noSocket.headers['x-rdp-route'], 'proxy; rule=2');
+});
+
+t.test('the labels follow the table in force: prefixes moved by env.json, a single-port Reflex, the split layout', async (t) => {
+  const base: RouteTable = { reflexPrefixes: ['/_event'], djangoPrefixes: ['/admin'], frontendIsDirectory: false };
+  let table = base;
+  const labels = new RouteLabels(() => table);
+  const label = (method: string, target: string, upgrade = false) => labels.of(route(method, target, upgrade, table));
+  t.equal(label('GET', '/_event/'), 'reflex; rule=1; prefix=/_event');
+  table = { ...base, reflexPrefixes: ['/x/_event'] };
+  t.equal(label('GET', '/x/_event/'), 'reflex; rule=1; prefix=/x/_event', 'a new table, new labels');
+  table = { ...base, reflexSinglePort: true };
+  t.equal(label('GET', '/'), 'reflex; rule=4', 'single port: the pages come from the Reflex backend');
+  t.equal(label('GET', '/hmr', true), 'reflex; rule=2');
+  table = { ...base, layout: 'split' };
+  t.equal(label('POST', '/some/page'), 'django; rule=2', 'split: everything else is Django');
+  t.equal(label('GET', '/ws/chat', true), 'django; rule=2');
+  t.equal(label('GET', '/admin/'), 'django; rule=2');
 });

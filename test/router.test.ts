@@ -22,6 +22,9 @@ const DEV: RouteTable = {
 const WITH_WS_PREFIX: RouteTable = { ...DEV, djangoWsPrefix: '/ws' };
 const BUILD_DIR: RouteTable = { ...DEV, frontendIsDirectory: true };
 const BACKEND_PATH: RouteTable = { ...DEV, reflexPrefixes: underBackendPath(DEFAULT_RESERVED_PREFIXES, '/rx') };
+const SINGLE_PORT: RouteTable = { ...DEV, reflexSinglePort: true };
+const SINGLE_PORT_WS: RouteTable = { ...SINGLE_PORT, djangoWsPrefix: '/ws' };
+const SPLIT: RouteTable = { ...DEV, layout: 'split', djangoWsPrefix: '/ws' };
 
 type Expected = string; // 'django' | 'reflex' | 'frontend' | 'proxy' | '405' | '404' | '400'
 
@@ -92,6 +95,25 @@ const CASES: ReadonlyArray<[method: string, target: string, upgrade: boolean, ex
   ['GET', '/rx/_event/', true, 'reflex', BACKEND_PATH],
   ['GET', '/_event/', true, 'frontend', BACKEND_PATH],
   ['GET', '/ping', false, 'frontend', BACKEND_PATH],
+  // single-port Reflex: its backend serves the pages, HMR-less upgrades included; the rest is unchanged
+  ['GET', '/', false, 'reflex', SINGLE_PORT],
+  ['HEAD', '/dashboard', false, 'reflex', SINGLE_PORT],
+  ['GET', '/?token=abc', true, 'reflex', SINGLE_PORT],
+  ['GET', '/ws/chat', true, 'django', SINGLE_PORT_WS],
+  ['GET', '/admin/', false, 'django', SINGLE_PORT],
+  ['POST', '/dashboard', false, '405', SINGLE_PORT],
+  ['GET', '/_event/', true, 'reflex', SINGLE_PORT],
+  // split (reflex-django v3): reserved prefixes to Reflex, everything else — any method, upgrades — to Django
+  ['GET', '/_event/?EIO=4&transport=websocket', true, 'reflex', SPLIT],
+  ['POST', '/_upload', false, 'reflex', SPLIT],
+  ['GET', '/', false, 'django', SPLIT],
+  ['GET', '/some/page', false, 'django', SPLIT],
+  ['POST', '/some/page', false, 'django', SPLIT],
+  ['DELETE', '/dashboard', false, 'django', SPLIT],
+  ['GET', '/?token=abc', true, 'django', SPLIT],
+  ['GET', '/ws/chat', true, 'django', SPLIT],
+  ['GET', '/__rdp/health', false, 'proxy', SPLIT],
+  ['GET', '/_eventx', false, 'django', SPLIT],
   // absolute-form targets route on their path
   ['GET', 'http://other.host/admin/', false, 'django'],
   ['GET', 'http://other.host', false, 'frontend'],
@@ -124,6 +146,8 @@ t.test('the rule that decided is reported', async (t) => {
     ['GET', '*', false, undefined],
   ];
   for (const [method, target, upgrade, rule] of rules) t.equal(route(method, target, upgrade, DEV).rule, rule, `${method} ${target}`);
+  t.equal(route('POST', '/some/page', false, SPLIT).rule, 2, 'split: everything else is its row 2');
+  t.equal(route('GET', '/some/page', true, SPLIT).rule, 2);
   const reflex = route('GET', '/_upload/a', false, DEV);
   t.match(reflex, { kind: 'forward', prefix: '/_upload' });
 });

@@ -1,9 +1,11 @@
-// Config loading with Django prefix discovery, as every command that routes or shows the routing
-// does it (start, routes, export). What discovery could not see goes to stderr by default, so stdout
-// stays the command's output; `start` logs it instead, once its logger exists.
+// Config loading with Django prefix discovery and the Reflex app's env.json, as every command that
+// routes or shows the routing does it (start, routes, export). What discovery could not see goes to
+// stderr by default, so stdout stays the command's output; `start` logs it instead, once its logger
+// exists.
 import { type FlagValues, type ResolvedConfig, resolveConfig } from '../config/resolve.js';
 import { type DjangoFacts, discoverInProject } from '../project/discover-django.js';
 import type { CliContext } from './context.js';
+import { reflexProjectReader } from './reflex-project.js';
 
 interface DiscoveryUse {
   /** The config's default log format follows it (start); the one-shot commands say false. */
@@ -31,5 +33,6 @@ export function resolveWithDiscovery(flags: FlagValues, context: CliContext, use
       if (discovery !== undefined) onDiscovered(discovery);
       return discovery?.prefixes;
     },
+    readReflexProject: reflexProjectReader(context.env),
   });
 }

@@ -1,7 +1,7 @@
 // What `start --https` tells the user once it listens: where the CA is and the one command per
 // browser that trusts it, which REFLEX_API_URL Reflex gets and why, and what to open. As one log
 // record (JSON) and, on a terminal, as a block of text.
-import type { ReflexApiUrl } from '../project/reflex-backend-url.js';
+import type { ReflexApiUrl } from '../config/reflex-backend-url.js';
 import type { ServedCertificate } from '../tls/certificate.js';
 
 export interface HttpsNotice {

@@ -1,7 +1,7 @@
 // Every setting as data: its flag, config-file key and environment names are derived from one
 // row, so they map one to one, and `--help` and docs/configuration.md are written from the same table.
 import { RdpError } from '../errors.js';
-import { normalizePrefix } from '../router.js';
+import { LAYOUTS, type Layout, normalizePrefix } from '../router.js';
 
 export type OptionKind =
   | 'url'
@@ -14,6 +14,7 @@ export type OptionKind =
   | 'boolean'
   | 'log-level'
   | 'log-format'
+  | 'layout'
   | 'directory'
   | 'command'
   | 'file';
@@ -41,6 +42,7 @@ export const OPTIONS = Object.freeze([
   { flag: 'reflex-backend-url', kind: 'url', valueName: 'URL', description: 'Reflex backend upstream, e.g. http://127.0.0.1:8002' },
   { flag: 'reflex-frontend-url', kind: 'url', valueName: 'URL', description: 'Reflex frontend dev server, e.g. http://127.0.0.1:3000' },
   { flag: 'frontend-dir', kind: 'directory', valueName: 'DIR', description: 'serve an exported Reflex build instead of a dev server' },
+  { flag: 'reflex-single-port', kind: 'boolean', description: 'Reflex serves its pages from the backend port (reflex run --env prod|preview): no frontend upstream', defaultText: 'detected' },
   { flag: 'project', kind: 'directory', valueName: 'DIR', description: 'the project holding manage.py and rxconfig.py (or one level below)', defaultText: '.' },
   { flag: 'django-port', kind: 'port', valueName: 'PORT', description: 'port for the Django it starts', defaultText: 'first free from 8001' },
   { flag: 'reflex-backend-port', kind: 'port', valueName: 'PORT', description: 'port for the Reflex backend it starts', defaultText: 'first free from 8002' },
@@ -59,6 +61,7 @@ export const OPTIONS = Object.freeze([
   { flag: 'reserved-prefix', kind: 'prefix-list', valueName: 'P', description: 'an extra Reflex backend prefix (repeatable)', aliases: ['REFLEX_DJANGO_RESERVED_REFLEX_PREFIXES'] },
   { flag: 'reflex-backend-path', kind: 'prefix', valueName: 'P', description: "Reflex's backend path (Reflex ≥ 0.9); reserved prefixes live under it", aliases: ['REFLEX_BACKEND_PATH'] },
   { flag: 'django-ws-prefix', kind: 'prefix', valueName: 'P', description: 'WebSocket upgrades under P go to Django (Channels) instead of the frontend' },
+  { flag: 'layout', kind: 'layout', valueName: 'LAYOUT', description: 'django-outer | split (reflex-django v3: Reflex paths to Reflex, everything else to Django)', defaultText: 'django-outer' },
   { flag: 'hold-timeout', kind: 'ms', valueName: 'MS', description: 'how long a request waits for a restarting upstream', defaultText: '30000' },
   { flag: 'upgrade-timeout', kind: 'ms', valueName: 'MS', description: 'answer 504 when an upstream sends no answer to a WebSocket handshake this long (0: wait for ever)', defaultText: '30000' },
   { flag: 'response-timeout', kind: 'ms', valueName: 'MS', description: 'answer 504 when an upstream sends no response head this long after a request (0: wait for ever)', defaultText: '0' },
@@ -92,6 +95,7 @@ export interface ParsedValues {
   boolean: boolean;
   'log-level': LogLevel;
   'log-format': LogFormat;
+  layout: Layout;
   directory: string;
   command: string;
   file: string;
@@ -133,8 +137,14 @@ function splitList(raw: string): unknown[] {
   return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-export const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+export const TRUE_WORDS: ReadonlySet<string> = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
+
+function oneOf<T extends string>(words: readonly T[], where: string, raw: unknown): T {
+  const word = words.find((candidate) => candidate === raw);
+  if (word === undefined) throw invalid(where, raw, `one of ${words.join(', ')}`);
+  return word;
+}
 
 type Parser<K extends OptionKind> = (where: string, raw: unknown) => ParsedValues[K];
 
@@ -184,16 +194,9 @@ export const PARSERS: { readonly [K in OptionKind]: Parser<K> } = {
     if (FALSE_WORDS.has(word)) return false;
     throw invalid(where, raw, 'true or false (1/0, yes/no, on/off)');
   },
-  'log-level': (where, raw) => {
-    const level = LOG_LEVELS.find((candidate) => candidate === raw);
-    if (level === undefined) throw invalid(where, raw, `one of ${LOG_LEVELS.join(', ')}`);
-    return level;
-  },
-  'log-format': (where, raw) => {
-    const format = LOG_FORMATS.find((candidate) => candidate === raw);
-    if (format === undefined) throw invalid(where, raw, `one of ${LOG_FORMATS.join(', ')}`);
-    return format;
-  },
+  'log-level': (where, raw) => oneOf(LOG_LEVELS, where, raw),
+  'log-format': (where, raw) => oneOf(LOG_FORMATS, where, raw),
+  layout: (where, raw) => oneOf(LAYOUTS, where, raw),
   directory: (where, raw) => {
     if (typeof raw !== 'string' || raw.trim() === '') throw invalid(where, raw, 'a directory path');
     return raw;

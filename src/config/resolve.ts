@@ -3,12 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { RdpError } from '../errors.js';
-import {
-  DEFAULT_DJANGO_PREFIXES,
-  DEFAULT_RESERVED_PREFIXES,
-  type RouteTable,
-  underBackendPath,
-} from '../router.js';
+import { DEFAULT_DJANGO_PREFIXES, type Layout, type RouteTable } from '../router.js';
 import {
   envNameOf,
   keyOf,
@@ -21,12 +16,10 @@ import {
   type ParsedValues,
 } from './options.js';
 
-export type Source = 'flag' | 'environment' | 'config' | 'discovery' | 'default';
+import { type EnvJsonRead, type ReservedInput, reservedPrefixes } from './reflex-endpoints.js';
+import type { Source, SourcedPrefix } from './sourced.js';
 
-export interface SourcedPrefix {
-  readonly prefix: string;
-  readonly source: Source;
-}
+export type { Source, SourcedPrefix } from './sourced.js';
 
 /** --https: the local CA's leaf, or the user's own pair (absolute paths, checked at start). */
 export type HttpsSetting =
@@ -44,6 +37,13 @@ export interface ResolvedConfig {
   readonly reflexBackendUrl: URL | undefined;
   readonly reflexFrontendUrl: URL | undefined;
   readonly frontendDir: string | undefined;
+  readonly layout: Layout;
+  /** Reflex serves its pages from the backend port: reflexFrontendUrl is then undefined. */
+  readonly reflexSinglePort: boolean;
+  /** The Reflex app's .web/env.json as last read; undefined when no project is known to read it from. */
+  readonly envJson: EnvJsonRead | undefined;
+  /** What the reserved prefixes are made of besides env.json, kept to rebuild them when it changes. */
+  readonly reservedBase: Omit<ReservedInput, 'envJson'>;
   readonly djangoPrefixes: readonly SourcedPrefix[];
   readonly reservedPrefixes: readonly SourcedPrefix[];
   readonly djangoWsPrefix: string | undefined;
@@ -81,6 +81,16 @@ export interface ConfigInput {
   readonly stdoutIsTTY: boolean;
   /** Django prefixes read from the project, asked only when nothing above discovery gives them. */
   readonly discoverDjangoPrefixes?: (projectDir: string) => Promise<readonly string[] | undefined>;
+  /**
+   * The Reflex app in the project, asked when the project is known (--project given, or Reflex is
+   * to be started): its env.json, and rxconfig.py's backend_path when `backendPath` is asked for.
+   */
+  readonly readReflexProject?: (projectDir: string, backendPath: boolean) => Promise<ReflexProjectFacts | undefined>;
+}
+
+export interface ReflexProjectFacts {
+  readonly envJson: EnvJsonRead;
+  readonly backendPath?: string | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -171,23 +181,42 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
   const pick = makePicker(input, file);
 
   const port = pick('port', 'port')?.value ?? DEFAULTS.port;
-  const reflexFrontendUrl = pick('reflex-frontend-url', 'url')?.value;
+  const reflexBackendUrl = pick('reflex-backend-url', 'url')?.value;
+  const frontendUrlGiven = pick('reflex-frontend-url', 'url')?.value;
   const frontendDirRaw = pick('frontend-dir', 'directory')?.value;
-  if (reflexFrontendUrl !== undefined && frontendDirRaw !== undefined) {
+  if (frontendUrlGiven !== undefined && frontendDirRaw !== undefined) {
     throw new RdpError('RDP_ERR_INVALID_OPTION', '--frontend-dir and --reflex-frontend-url both given; keep one: a build directory or a dev server');
   }
   const frontendDir = frontendDirRaw === undefined ? undefined : checkDirectory(frontendDirRaw, input.cwd);
+  const layout = pick('layout', 'layout')?.value ?? 'django-outer';
+  const reflexCmd = pick('reflex-cmd', 'command')?.value;
+  const reflexSinglePort = singlePort(pick('reflex-single-port', 'boolean')?.value, reflexBackendUrl, frontendUrlGiven, frontendDir, reflexCmd);
+  if (layout === 'split' && (frontendUrlGiven !== undefined || frontendDir !== undefined)) {
+    const flag = frontendDir === undefined ? '--reflex-frontend-url' : '--frontend-dir';
+    throw new RdpError('RDP_ERR_INVALID_OPTION', `${flag} is not used with --layout split, which sends every path but Reflex's to Django; drop it, or use --layout django-outer`);
+  }
+  const reflexFrontendUrl = reflexSinglePort ? undefined : frontendUrlGiven;
 
-  const project = resolvePath(input.cwd, pick('project', 'directory')?.value ?? '.');
-  const djangoPrefixes =
-    pick('django-prefix', 'prefix-list') ??
-    (await discovered(input, project)) ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
+  const projectGiven = pick('project', 'directory');
+  const project = resolvePath(input.cwd, projectGiven?.value ?? '.');
+  const supervise = !(pick('no-supervise', 'boolean')?.value ?? false);
+  const djangoPrefixFlag = pick('django-prefix', 'prefix-list');
   const extraReserved = pick('reserved-prefix', 'prefix-list');
-  const backendPath = pick('reflex-backend-path', 'prefix')?.value;
-  const reservedPrefixes = [
-    ...withSource(underBackendPath(DEFAULT_RESERVED_PREFIXES, backendPath), 'default'),
-    ...withSource(underBackendPath(extraReserved?.value ?? [], backendPath), extraReserved?.source ?? 'default'),
-  ];
+  const backendPathPicked = pick('reflex-backend-path', 'prefix');
+  const projectKnown = projectGiven !== undefined || (supervise && reflexBackendUrl === undefined);
+  // Each may run the project's interpreter: side by side, not one after the other.
+  const [discoveredPrefixes, reflexProject] = await Promise.all([
+    djangoPrefixFlag === undefined ? discovered(input, project) : undefined,
+    projectKnown ? input.readReflexProject?.(project, backendPathPicked === undefined) : undefined,
+  ]);
+  const djangoPrefixes = djangoPrefixFlag ?? discoveredPrefixes ?? { value: [...DEFAULT_DJANGO_PREFIXES], source: 'default' as const };
+  const rxconfigPath = reflexProject?.backendPath === undefined ? undefined : { value: reflexProject.backendPath, source: 'rxconfig' as const };
+  const reservedBase = {
+    backendPath: backendPathPicked ?? rxconfigPath,
+    extra: withSource(extraReserved?.value ?? [], extraReserved?.source ?? 'default'),
+  };
+  const envJson = reflexProject?.envJson;
+  const reserved = reservedPrefixes({ ...reservedBase, envJson: envJson?.kind === 'ok' ? envJson.envJson : undefined });
   const djangoWsPrefix = pick('django-ws-prefix', 'prefix')?.value;
   const https = httpsSetting(pick, input.cwd);
   const publicUrl = pick('public-url', 'public-url');
@@ -201,11 +230,15 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     publicUrl: publicUrl?.value ?? (port === 0 ? undefined : defaultPublicUrl(port, https !== undefined)),
     https,
     djangoUrl: pick('django-url', 'url')?.value,
-    reflexBackendUrl: pick('reflex-backend-url', 'url')?.value,
+    reflexBackendUrl,
     reflexFrontendUrl,
     frontendDir,
+    layout,
+    reflexSinglePort,
+    envJson,
+    reservedBase,
     djangoPrefixes: withSource(djangoPrefixes.value, djangoPrefixes.source),
-    reservedPrefixes,
+    reservedPrefixes: reserved,
     djangoWsPrefix,
     holdTimeoutMs: pick('hold-timeout', 'ms')?.value ?? DEFAULTS.holdTimeoutMs,
     responseTimeoutMs: pick('response-timeout', 'ms')?.value ?? DEFAULTS.responseTimeoutMs,
@@ -218,20 +251,50 @@ export async function resolveConfig(input: ConfigInput): Promise<ResolvedConfig>
     logFormat: pick('log-format', 'log-format')?.value ?? (input.stdoutIsTTY ? 'pretty' : 'json'),
     configFile: file?.path,
     routeTable: {
-      reflexPrefixes: reservedPrefixes.map((entry) => entry.prefix),
+      reflexPrefixes: reserved.map((entry) => entry.prefix),
       djangoPrefixes: djangoPrefixes.value,
       djangoWsPrefix,
       frontendIsDirectory: frontendDir !== undefined,
+      layout,
+      reflexSinglePort,
     },
     project,
-    supervise: !(pick('no-supervise', 'boolean')?.value ?? false),
+    supervise,
     djangoPort: childPort('django-port', pick('django-port', 'port')?.value),
     reflexBackendPort: childPort('reflex-backend-port', pick('reflex-backend-port', 'port')?.value),
     reflexFrontendPort: childPort('reflex-frontend-port', pick('reflex-frontend-port', 'port')?.value),
     djangoCmd: pick('django-cmd', 'command')?.value,
-    reflexCmd: pick('reflex-cmd', 'command')?.value,
+    reflexCmd,
     killTimeoutMs: pick('kill-timeout', 'ms')?.value ?? DEFAULTS.killTimeoutMs,
   };
+}
+
+/** The config with the reserved prefixes rebuilt from env.json as it is now (Reflex restarted). */
+export function withEnvJson(config: ResolvedConfig, envJson: EnvJsonRead): ResolvedConfig {
+  const reserved = reservedPrefixes({ ...config.reservedBase, envJson: envJson.kind === 'ok' ? envJson.envJson : undefined });
+  return { ...config, envJson, reservedPrefixes: reserved, routeTable: { ...config.routeTable, reflexPrefixes: reserved.map((entry) => entry.prefix) } };
+}
+
+// `reflex run --env prod` (always one port in Reflex 0.9) and `--env preview` (0.9.8).
+const SINGLE_PORT_RUN = /(?:^|\s)run(?:\s|$)/;
+const SINGLE_PORT_ENV = /(?:^|\s)--env(?:=|\s+)["']?(?:prod|preview)\b/;
+
+/**
+ * Single-port Reflex: said with --reflex-single-port, or seen in a --reflex-cmd running
+ * `reflex run --env prod|preview`, or in a frontend URL equal to the backend URL.
+ */
+function singlePort(given: boolean | undefined, backend: URL | undefined, frontend: URL | undefined, frontendDir: string | undefined, reflexCmd: string | undefined): boolean {
+  const sameUrl = backend !== undefined && frontend !== undefined && backend.origin === frontend.origin;
+  const fromCommand = reflexCmd !== undefined && SINGLE_PORT_RUN.test(reflexCmd) && SINGLE_PORT_ENV.test(reflexCmd);
+  const single = given ?? (sameUrl || fromCommand);
+  if (!single) return false;
+  if (frontendDir !== undefined) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', '--frontend-dir and a single-port Reflex both given; keep one: the build directory, or the pages Reflex serves from its backend port (--reflex-single-port)');
+  }
+  if (frontend !== undefined && !sameUrl) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', `--reflex-frontend-url ${frontend.origin} given with a single-port Reflex, whose pages come from the backend port; drop it, or give the backend URL`);
+  }
+  return true;
 }
 
 /**
@@ -271,11 +334,16 @@ async function discovered(input: ConfigInput, project: string): Promise<Picked<s
   return prefixes === undefined || prefixes.length === 0 ? undefined : { value: [...prefixes], source: 'discovery' };
 }
 
+/** The django-outer table sends pages to a frontend; split sends them to Django, single-port to Reflex. */
+export function needsFrontend(config: Pick<ResolvedConfig, 'layout' | 'reflexSinglePort'>): boolean {
+  return config.layout === 'django-outer' && !config.reflexSinglePort;
+}
+
 /** The upstream flags a config lacks, for the commands that need every upstream's address. */
 export function missingUpstreamFlags(config: ResolvedConfig): string[] {
   return [
     config.djangoUrl === undefined ? '--django-url' : undefined,
     config.reflexBackendUrl === undefined ? '--reflex-backend-url' : undefined,
-    config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
+    needsFrontend(config) && config.reflexFrontendUrl === undefined && config.frontendDir === undefined ? '--reflex-frontend-url (or --frontend-dir)' : undefined,
   ].filter((flag) => flag !== undefined);
 }

@@ -1,10 +1,11 @@
 // Doctor's reading of a project, starting nothing: the Django settings through the discovery probe
-// (the project's interpreter imports them, as runserver would) and rxconfig.py through `ast`.
+// (the project's interpreter imports them, as runserver would), rxconfig.py through `ast`, and the
+// .web/env.json Reflex last wrote.
 import { isAbsolute, join, relative } from 'node:path';
 import { discoverDjango } from '../project/discover-django.js';
 import { RdpError } from '../errors.js';
 import { findMarker, pythonFor } from '../project/detect.js';
-import { readEnvJson } from './env-json.js';
+import { readEnvJson } from '../project/env-json.js';
 import type { Finding, Location } from './finding.js';
 import type { DoctorInput } from './input.js';
 import { diagnose } from './rules.js';
@@ -53,12 +54,13 @@ export async function examineProject(options: ExamineOptions): Promise<DoctorRep
   for (const [name, where] of Object.entries(facts.settingLines ?? {})) locations[name] = { file: show(where.file), line: where.line };
   const settingsFile = facts.settingsFile === undefined ? null : show(facts.settingsFile);
   const rxFile = rx === undefined ? null : show(rx.file);
+  const envJson = reflexDir === undefined ? undefined : readEnvJson(join(reflexDir, '.web', 'env.json'));
   const findings = diagnose({
     ...proxySettings,
     viteExtraHost: env.__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS,
     django: { settings: facts.settings, locations, settingsFile },
     rxconfig: rx === undefined || rxFile === null || rx.error !== undefined ? null : { file: rxFile, callLine: rx.callLine, keywords: rx.keywords },
-    envJson: reflexDir === undefined ? null : (readEnvJson(join(reflexDir, '.web', 'env.json'), show(join(reflexDir, '.web', 'env.json'))) ?? null),
+    envJson: envJson?.kind === 'ok' ? { ...envJson.envJson, file: show(envJson.file) } : null,
   });
   return {
     project,

@@ -26,12 +26,13 @@ export interface Finding {
   readonly location: Location | null;
 }
 
-function where(location: Location | null): string {
+/** `file:line`, or the file alone; '' for no place. */
+export function placeOf(location: Location | null): string {
   if (location === null) return '';
   return location.line === null ? location.file : `${location.file}:${location.line}`;
 }
 
 /** A fix that names its place: "in site/settings.py:42, <change>". */
 export function fixAt(location: Location | null, change: string): string {
-  return location === null ? change : `in ${where(location)}, ${change}`;
+  return location === null ? change : `in ${placeOf(location)}, ${change}`;
 }

@@ -1,5 +1,6 @@
 // What the doctor's rules judge: the settings and rxconfig.py as read from the project, the proxy's
 // own settings, and the public origin worked out once for every rule.
+import type { EnvJson } from '../config/reflex-endpoints.js';
 import type { Location } from './finding.js';
 import { normalizeHost } from './hosts.js';
 import type { RxKeyword } from './rxconfig.js';
@@ -27,27 +28,22 @@ export interface DoctorInput {
   readonly trustProxy: boolean;
   /** --https: the proxy ends TLS itself and sends X-Forwarded-Proto: https. */
   readonly servesTls: boolean;
-  /** The proxy starts Reflex (no --reflex-backend-url, no --no-supervise), writing env.json anew. */
+  /**
+   * The proxy starts Reflex (no --reflex-backend-url, no --no-supervise): it writes env.json anew,
+   * and is told the public host Vite must allow.
+   */
   readonly reflexStartedByProxy: boolean;
   /** Reflex's socket path, `/_event` under --reflex-backend-path. */
   readonly eventPath: string;
-  /** --frontend-dir: no Vite dev server, so its host check does not apply. */
+  /** No Vite dev server (--frontend-dir, single-port Reflex, the split layout): its host check does not apply. */
   readonly frontendIsDirectory: boolean;
   /** $__VITE_ADDITIONAL_SERVER_ALLOWED_HOSTS, which Vite adds to its allowed hosts. */
   readonly viteExtraHost?: string | undefined;
   readonly django: DjangoInput | null;
   /** null when there is no rxconfig.py, or it could not be read. */
   readonly rxconfig: RxconfigInput | null;
-  /** null when Reflex has not written .web/env.json beside rxconfig.py. */
-  readonly envJson: EnvJsonInput | null;
-}
-
-/** .web/env.json, as `reflex run` last wrote it. */
-export interface EnvJsonInput {
-  /** As shown to the user. */
-  readonly file: string;
-  /** The socket's URL as written, and its line. */
-  readonly event: { readonly url: string; readonly line: number | null } | undefined;
+  /** The app's .web/env.json (its file as shown to the user); null when Reflex has not written it yet. */
+  readonly envJson: EnvJson | null;
 }
 
 /** What every rule needs to know about the public URL, worked out once. */

@@ -3,7 +3,7 @@
 import { type Finding, fixAt, type Location, type Severity } from './finding.js';
 import { socketOriginsAdmit, viteAdmitsHost } from './hosts.js';
 import { pythonRepr } from './python-repr.js';
-import { browserEndpoint, reflexApiUrl } from '../project/reflex-backend-url.js';
+import { browserEndpoint, reflexApiUrl } from '../config/reflex-backend-url.js';
 import type { DoctorInput, PublicOrigin, RxconfigInput } from './input.js';
 
 type RxconfigRule = (rx: RxconfigInput, origin: PublicOrigin, input: DoctorInput) => Finding[];
@@ -73,7 +73,10 @@ const viteAllowedHosts: RxconfigRule = (rx, origin, input) => {
   }
   if (viteAdmitsHost(origin.host, given?.value ?? false, input.viteExtraHost)) return [];
   const change = given === undefined ? `add vite_allowed_hosts=[${pythonRepr(origin.host)}] to the Config(...) call` : `add ${pythonRepr(origin.host)} to vite_allowed_hosts`;
-  return [keywordFinding(rx, 'error', 'vite_allowed_hosts', `the proxy keeps the browser's Host, and Vite answers 403 "Blocked request. This host (\"${origin.host}\") is not allowed": only localhost and IP addresses pass unless listed`, change)];
+  const why = `the proxy keeps the browser's Host, and Vite answers 403 "Blocked request. This host (\"${origin.host}\") is not allowed": only localhost and IP addresses pass unless listed`;
+  // The Reflex the proxy starts is told the host (REFLEX_VITE_ALLOWED_HOSTS); one started otherwise is not.
+  if (input.reflexStartedByProxy) return [keywordFinding(rx, 'warning', 'vite_allowed_hosts', `${why}; the Reflex the proxy starts gets it in REFLEX_VITE_ALLOWED_HOSTS, a \`reflex run\` of your own does not`, change)];
+  return [keywordFinding(rx, 'error', 'vite_allowed_hosts', why, change)];
 };
 
 export const RXCONFIG_RULES: readonly RxconfigRule[] = Object.freeze([apiUrl, corsAllowedOrigins, viteAllowedHosts]);

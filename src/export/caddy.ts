@@ -43,8 +43,13 @@ function reverseProxy(plan: ExportPlan, upstream: UpstreamAddress): string[] {
   return block(`reverse_proxy ${upstream.hostPort}`, options);
 }
 
+/** Where pages and their upgrades go: the dev server, or the Reflex backend when it serves them. */
+function pagesUpstream(plan: ExportPlan): UpstreamAddress {
+  return plan.reflexSinglePort ? plan.upstreams.reflex : plan.upstreams.frontend!;
+}
+
 function frontend(plan: ExportPlan): string[] {
-  if (plan.frontendDir === undefined) return reverseProxy(plan, plan.upstreams.frontend!);
+  if (plan.frontendDir === undefined) return reverseProxy(plan, pagesUpstream(plan));
   return [
     '@rdp_options method OPTIONS',
     ...block('handle @rdp_options', [`header Allow "${ALLOW_HEADER}"`, 'respond 204']),
@@ -52,9 +57,11 @@ function frontend(plan: ExportPlan): string[] {
     '@rdp_static path_regexp rdp_static "(?s)^(/.*?)/*$"',
     ...block('handle @rdp_static', [
       `root * "${plan.frontendDir.replace(/["\\]/g, (char) => `\\${char}`)}"`,
-      "# reflex-django's lookup order: <path>, <path>.html, <path>/index.html, then index.html.",
-      'try_files {re.rdp_static.1} {re.rdp_static.1}.html {re.rdp_static.1}/index.html /index.html',
-      'file_server',
+      "# reflex-django's lookup order: <path>, <path>.html, <path>/index.html, then the SPA shell",
+      "# (React Router's __spa-fallback.html; index.html, prerendered for / only, in older builds).",
+      'try_files {re.rdp_static.1} {re.rdp_static.1}.html {re.rdp_static.1}/index.html /__spa-fallback.html /index.html',
+      '# The .gz Reflex writes beside each file, to clients that accept gzip.',
+      ...block('file_server', ['precompressed gzip']),
     ]),
   ];
 }
@@ -76,7 +83,25 @@ export function renderCaddy(plan: ExportPlan): string {
 
   site.push('# 1. Reserved Reflex prefixes -> Reflex backend, HTTP and WebSocket alike.', `@rdp_reflex path_regexp ${prefixRegex(reflexPrefixes)}`);
   site.push(...block('handle @rdp_reflex', reverseProxy(plan, plan.upstreams.reflex)), '');
+  site.push(...(plan.layout === 'split' ? splitRows(plan) : djangoOuterRows(plan, djangoPrefixes)));
 
+  return [
+    ...headerLines(plan).map((line) => (line === '' ? '#' : `# ${line}`)),
+    '#',
+    '# A whole Caddyfile: caddy run --config FILE --adapter caddyfile',
+    '',
+    ...block(`http://:${plan.listen.port}`, site),
+    '',
+  ].join('\n');
+}
+
+/** reflex-django v3's split layout: the rest, whatever its method, is Django's. */
+function splitRows(plan: ExportPlan): string[] {
+  return ['# 2. Anything else, any method, WebSocket upgrades too -> Django (it serves the SPA shell).', ...block('handle', reverseProxy(plan, plan.upstreams.django))];
+}
+
+function djangoOuterRows(plan: ExportPlan, djangoPrefixes: readonly string[]): string[] {
+  const site: string[] = [];
   site.push('# 2. WebSocket upgrades not matched above.');
   if (plan.djangoWsPrefix !== undefined && !plan.skipped.some((line) => line.startsWith(`${plan.djangoWsPrefix}:`))) {
     site.push(...upgradeMatcher('rdp_upgrade_django', [`path_regexp ${prefixRegex([plan.djangoWsPrefix])}`]));
@@ -86,7 +111,7 @@ export function renderCaddy(plan: ExportPlan): string {
   site.push(
     ...block(
       'handle @rdp_upgrade',
-      plan.frontendDir === undefined ? reverseProxy(plan, plan.upstreams.frontend!) : ['# A build directory has no HMR socket.', 'respond 404'],
+      plan.frontendDir === undefined ? reverseProxy(plan, pagesUpstream(plan)) : ['# A build directory has no HMR socket.', 'respond 404'],
     ),
     '',
   );
@@ -100,13 +125,5 @@ export function renderCaddy(plan: ExportPlan): string {
   site.push(...block('handle @rdp_frontend', frontend(plan)), '');
   site.push('# 5. Anything else -> 405, as reflex-django\'s SPA view answers.');
   site.push(...block('handle', [`header Allow "${ALLOW_HEADER}"`, 'respond 405']));
-
-  return [
-    ...headerLines(plan).map((line) => (line === '' ? '#' : `# ${line}`)),
-    '#',
-    '# A whole Caddyfile: caddy run --config FILE --adapter caddyfile',
-    '',
-    ...block(`http://:${plan.listen.port}`, site),
-    '',
-  ].join('\n');
+  return site;
 }

@@ -82,7 +82,7 @@ export const DIFFERENCES: readonly Difference[] = Object.freeze([
   {
     id: 'no-namespace',
     servers: ['nginx', 'caddy', 'haproxy', 'gateway-api', 'ingress-nginx'],
-    text: 'nothing answers under /__rdp/ (no health or routes endpoint): those paths are routed like any other, to the frontend',
+    text: 'nothing answers under /__rdp/ (no health or routes endpoint): those paths are routed like any other (to the frontend; in the split layout, to Django)',
   },
   {
     id: 'trace',

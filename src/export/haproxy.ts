@@ -95,7 +95,7 @@ function frontendSection(plan: ExportPlan): string[] {
     ...forwardedHeaders(plan),
     '',
     ...prefixRules(plan),
-    '# Everything under no prefix: the frontend.',
+    '# Everything under no prefix: the last rows of the table.',
     ...useBackends(plan.fallback, undefined),
   ];
 }
@@ -143,7 +143,8 @@ export function renderHaproxy(plan: ExportPlan): string {
     ...section('frontend rdp', frontendSection(plan)),
     ...section(`backend ${BACKENDS.django}`, upstreamBackend('django', django)),
     ...section(`backend ${BACKENDS.reflex}`, upstreamBackend('reflex', reflex)),
-    ...section(`backend ${BACKENDS.frontend}`, upstreamBackend('frontend', frontend!)),
+    // Single-port Reflex and the split layout have no frontend upstream: nothing routes there.
+    ...(frontend === undefined ? [] : section(`backend ${BACKENDS.frontend}`, upstreamBackend('frontend', frontend))),
     ...section(`backend ${BACKENDS[405]}`, [
       `http-request return status 405 content-type "text/plain; charset=utf-8" string "405 RDP_ERR_METHOD_NOT_ALLOWED: only ${ALLOW_HEADER} are allowed on a frontend path (as reflex-django's SPA view answers)" hdr Allow "${ALLOW_HEADER}"`,
     ]),

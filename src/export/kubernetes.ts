@@ -19,6 +19,13 @@ function clusterRouting(config: ResolvedConfig): RoutingPlan {
   if (config.frontendDir !== undefined) {
     throw new RdpError('RDP_ERR_INVALID_OPTION', '--frontend-dir: a cluster serves the frontend from a Service; give --reflex-frontend-service NAME:PORT instead');
   }
+  // The cluster documents are written and tested for django_outer with a frontend Service only.
+  if (config.layout === 'split') {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', '--layout split: export kubernetes writes only the django-outer layout; leave --layout out, or export nginx, caddy or haproxy for split (docs/layouts.md)');
+  }
+  if (config.reflexSinglePort) {
+    throw new RdpError('RDP_ERR_INVALID_OPTION', '--reflex-single-port: export kubernetes needs a frontend Service; leave the flag out, or export nginx, caddy or haproxy for a single-port Reflex (docs/layouts.md)');
+  }
   const plan = planRouting(config);
   for (const { prefix } of plan.prefixRules) {
     if (!PORTABLE_PREFIX.test(prefix) || /\/\.{1,2}(\/|$)/.test(prefix)) {

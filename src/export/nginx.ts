@@ -32,8 +32,12 @@ function proxyBody(target: 'reflex' | 'django' | 'frontend', upgrades: boolean):
 function staticBody(plan: ExportPlan): string[] {
   return [
     `root ${quote(plan.frontendDir!)};`,
-    "# reflex-django's lookup order: <path>, <path>.html, <path>/index.html, then index.html.",
-    'try_files $rdp_static_path $rdp_static_path.html $rdp_static_path/index.html /index.html =404;',
+    "# reflex-django's lookup order: <path>, <path>.html, <path>/index.html, then the SPA shell",
+    "# (React Router's __spa-fallback.html; index.html, prerendered for / only, in older builds).",
+    'try_files $rdp_static_path $rdp_static_path.html $rdp_static_path/index.html /__spa-fallback.html /index.html =404;',
+    '# The .gz Reflex writes beside each file, to clients that accept gzip.',
+    'gzip_static on;',
+    'gzip_vary on;',
   ];
 }
 

@@ -3,7 +3,7 @@
 // proxy follows. The renderers only spell the plan in their engine's language.
 import { missingUpstreamFlags, type ResolvedConfig, type SourcedPrefix } from '../config/resolve.js';
 import { RdpError, statusFor } from '../errors.js';
-import { type Decision, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
+import { type Decision, type Layout, matches, RDP_NAMESPACE, route, type RouteTable } from '../router.js';
 import { type Difference, differencesFor, ENGINE_NAMES, type ExportServer } from './differences.js';
 
 /** Where a request ends: an upstream, the build directory, or a status the server answers itself. */
@@ -27,6 +27,9 @@ interface PrefixRule {
 /** The routing alone, for every engine: which prefix answers what, the deepest one deciding. */
 export interface RoutingPlan {
   readonly frontendDir: string | undefined;
+  readonly layout: Layout;
+  /** The Reflex backend serves the pages: rows 2 and 4 reach it. */
+  readonly reflexSinglePort: boolean;
   readonly reflexPrefixes: readonly SourcedPrefix[];
   readonly djangoPrefixes: readonly SourcedPrefix[];
   readonly djangoWsPrefix: string | undefined;
@@ -101,7 +104,9 @@ function requireUpstreams(config: ResolvedConfig): ExportPlan['upstreams'] {
 
 export function planRouting(config: ResolvedConfig): RoutingPlan {
   const table = config.routeTable;
-  const listed = [...new Set([...table.reflexPrefixes, ...(table.djangoWsPrefix === undefined ? [] : [table.djangoWsPrefix]), ...table.djangoPrefixes])];
+  // In the split layout a Django prefix routes as every other path does: only Reflex's are listed.
+  const djangoListed = config.layout === 'split' ? [] : [...(table.djangoWsPrefix === undefined ? [] : [table.djangoWsPrefix]), ...table.djangoPrefixes];
+  const listed = [...new Set([...table.reflexPrefixes, ...djangoListed])];
   const skipped: string[] = [];
   const prefixRules: PrefixRule[] = [];
   for (const prefix of listed) {
@@ -111,9 +116,11 @@ export function planRouting(config: ResolvedConfig): RoutingPlan {
   }
   return {
     frontendDir: config.frontendDir,
+    layout: config.layout,
+    reflexSinglePort: config.reflexSinglePort,
     reflexPrefixes: config.reservedPrefixes,
     djangoPrefixes: config.djangoPrefixes,
-    djangoWsPrefix: table.djangoWsPrefix,
+    djangoWsPrefix: config.layout === 'split' ? undefined : table.djangoWsPrefix,
     prefixRules,
     // '/' is under no prefix: normalizePrefix refuses '/' itself.
     fallback: behaviorAt('/', table),
@@ -152,20 +159,32 @@ export interface UpstreamNames {
   readonly frontend: string;
 }
 
+function prefixList(entries: readonly SourcedPrefix[]): string {
+  return entries.map((entry) => `${entry.prefix} (${entry.source})`).join(', ');
+}
+
+/** Rows 2–5 of the django_outer table, or the split layout's last row. */
+function tableLines(plan: RoutingPlan, names: UpstreamNames): string[] {
+  if (plan.layout === 'split') return [`  2. anything else, any method, WebSocket upgrades too -> ${names.django} (it serves the SPA shell)`];
+  const pages = plan.reflexSinglePort ? `${names.reflex} (single port)` : names.frontend;
+  const upgrades = plan.frontendDir !== undefined ? '404 (a build directory has no HMR socket)' : plan.reflexSinglePort ? pages : `${names.frontend} (HMR)`;
+  return [
+    plan.djangoWsPrefix === undefined ? `  2. other WebSocket upgrades -> ${upgrades}` : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${upgrades}`,
+    `  3. Django prefixes -> ${names.django}: ${prefixList(plan.djangoPrefixes)}`,
+    `  4. anything else, GET/HEAD/OPTIONS -> ${pages}`,
+    '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
+  ];
+}
+
 /** The routing table in force, as comment lines: the contract's rows with the prefixes of each. */
 export function routingLines(plan: RoutingPlan, names: UpstreamNames): string[] {
-  const list = (entries: readonly SourcedPrefix[]): string => entries.map((entry) => `${entry.prefix} (${entry.source})`).join(', ');
+  const mode = plan.layout === 'split' ? "reflex-django v3's split layout" : "reflex-django's django_outer mode";
   return [
-    "Routing, as reflex-django's django_outer mode routes (first matching row wins; prefixes are",
+    `Routing, as ${mode} routes (first matching row wins; prefixes are`,
     'segment-bounded and case-sensitive, matched on the percent-decoded path):',
     `  1. reserved Reflex prefixes -> ${names.reflex} (HTTP and WebSocket, streamed):`,
-    `     ${list(plan.reflexPrefixes)}`,
-    plan.djangoWsPrefix === undefined
-      ? `  2. other WebSocket upgrades -> ${plan.frontendDir === undefined ? `${names.frontend} (HMR)` : '404 (a build directory has no HMR socket)'}`
-      : `  2. WebSocket upgrades under ${plan.djangoWsPrefix} -> Django; other upgrades -> ${plan.frontendDir === undefined ? `${names.frontend} (HMR)` : '404'}`,
-    `  3. Django prefixes -> ${names.django}: ${list(plan.djangoPrefixes)}`,
-    `  4. anything else, GET/HEAD/OPTIONS -> ${names.frontend}`,
-    '  5. anything else, other methods -> 405 with Allow: GET, HEAD, OPTIONS',
+    `     ${prefixList(plan.reflexPrefixes)}`,
+    ...tableLines(plan, names),
     ...plan.skipped.map((line) => `  left out: ${line}`),
   ];
 }
@@ -183,7 +202,8 @@ export function headerLines(plan: ExportPlan): string[] {
     ...routingLines(plan, {
       reflex: `Reflex backend ${plan.upstreams.reflex.origin}`,
       django: `Django ${plan.upstreams.django.origin}`,
-      frontend: plan.frontendDir === undefined ? `frontend dev server ${plan.upstreams.frontend!.origin}` : `files in ${plan.frontendDir}`,
+      frontend:
+        plan.frontendDir !== undefined ? `files in ${plan.frontendDir}` : plan.upstreams.frontend === undefined ? 'no frontend' : `frontend dev server ${plan.upstreams.frontend.origin}`,
     }),
     'Host is passed on unchanged; X-Forwarded-For, -Proto, -Host and -Port are set.',
     '',

@@ -8,11 +8,12 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ErrorCode } from '../errors.js';
-import { type Decision, type RejectDecision, route, type Upstream as UpstreamName } from '../router.js';
+import { type Decision, type RejectDecision, route, type RouteTable, type Upstream as UpstreamName } from '../router.js';
 import { type AccessLog, elapsed } from './access-log.js';
 import { type ProxyAnswer, proxyAnswer, writeRawAnswer } from './answers.js';
 import type { HttpForwarder } from './forward-http.js';
 import { isHttp2 } from './http2-compat.js';
+import type { SocketBypassWatch } from './socket-bypass.js';
 import type { StaticHandler } from './static-dir.js';
 import { isWebSocketUpgrade, type UpgradeForwarder } from './upgrade.js';
 import type { Upstream } from './upstream.js';
@@ -20,7 +21,11 @@ import { type RouteLabels, routeHeaderLines } from './route-label.js';
 import { refusalOf } from './request-checks.js';
 
 export interface HandlerParts {
-  readonly config: Pick<ResolvedConfig, 'routeTable' | 'exposeStatus'>;
+  readonly config: Pick<ResolvedConfig, 'exposeStatus'>;
+  /** The table in force: it follows the Reflex app's env.json while the proxy runs (live-config.ts). */
+  readonly routeTable: () => RouteTable;
+  /** Told of every forwarded request and Reflex socket: the check that the page's socket came through. */
+  readonly socketWatch: Pick<SocketBypassWatch, 'sawRequest' | 'sawReflexSocket'>;
   readonly upstreams: ReadonlyMap<UpstreamName, Upstream>;
   readonly accessLog: AccessLog;
   readonly forwardHttp: HttpForwarder;
@@ -72,8 +77,7 @@ export function answerClientError(logger: Logger): (error: NodeJS.ErrnoException
 }
 
 export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
-  const { config, upstreams, accessLog, forwardHttp, forwardUpgrade, serveStatic, status, routeLabels } = parts;
-  const table = config.routeTable;
+  const { config, routeTable, socketWatch, upstreams, accessLog, forwardHttp, forwardUpgrade, serveStatic, status, routeLabels } = parts;
 
   const answer = (req: IncomingMessage, res: ServerResponse, route: Pick<Decision, 'target' | 'rule'>, reply: ProxyAnswer): void => {
     accessLog.trackHttp(req, res, route.target, 'proxy', route);
@@ -95,8 +99,9 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
         answer(req, res, { target: req.url ?? '/', rule: undefined }, reply);
         return;
       }
-      const decision = route(req.method ?? 'GET', req.url ?? '/', false, table);
+      const decision = route(req.method ?? 'GET', req.url ?? '/', false, routeTable());
       if (decision.kind === 'forward') {
+        socketWatch.sawRequest(req, decision);
         if (decision.upstream === 'frontend' && serveStatic !== undefined) serveStatic(req, res, decision);
         else forwardHttp(req, res, upstreams.get(decision.upstream)!, decision);
       } else if (decision.kind === 'proxy') {
@@ -124,7 +129,8 @@ export function createRequestHandlers(parts: HandlerParts): RequestHandlers {
         refuseUpgrade(req, socket, started, undefined, proxyAnswer('RDP_ERR_BAD_REQUEST', reason, req.headers.accept));
         return;
       }
-      const decision = route(req.method ?? 'GET', req.url ?? '/', true, table);
+      const decision = route(req.method ?? 'GET', req.url ?? '/', true, routeTable());
+      if (decision.kind === 'forward' && decision.upstream === 'reflex') socketWatch.sawReflexSocket();
       if (decision.kind === 'forward') forwardUpgrade(req, socket, head, upstreams.get(decision.upstream)!, decision);
       else if (decision.kind === 'proxy') refuseUpgrade(req, socket, started, decision.rule, proxyAnswer('RDP_ERR_NOT_FOUND', '/__rdp/ has no WebSocket endpoints', req.headers.accept));
       else refuseUpgrade(req, socket, started, decision.rule, rejectAnswer(decision, req.headers.accept, routeLabels?.of(decision)));

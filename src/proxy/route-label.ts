@@ -1,7 +1,7 @@
 // X-RDP-Route: the deciding rule on every proxied response and WebSocket 101, so a browser's
 // network panel shows why (`django; rule=3; prefix=/admin`, `frontend; rule=4`). Every value the
-// table can produce is built once, here, from the table; a request only looks its own up.
-import type { Decision, RouteTable } from '../router.js';
+// table in force can produce is built once, here, from the table; a request only looks its own up.
+import type { Decision, RouteTable, Upstream } from '../router.js';
 
 export const ROUTE_HEADER = 'X-RDP-Route';
 
@@ -24,36 +24,55 @@ export function routeHeaderLines(value: string | undefined): string[] {
   return value === undefined ? [] : [ROUTE_HEADER, value];
 }
 
-export class RouteLabels {
-  private readonly reflex: ReadonlyMap<string, string>;
-  private readonly django: ReadonlyMap<string, string>;
-  private readonly djangoWs: string | undefined;
-  private readonly frontendWs = label('frontend', 2);
-  private readonly frontend = label('frontend', 4);
-  private readonly noSocket = label('proxy', 2);
-  private readonly notAllowed = label('proxy', 5);
+const UPSTREAMS: readonly Upstream[] = Object.freeze(['django', 'reflex', 'frontend']);
+
+/** Every label one table can produce. */
+class TableLabels {
+  readonly reflex: ReadonlyMap<string, string>;
+  readonly django: ReadonlyMap<string, string>;
+  readonly djangoWs: string | undefined;
+  // Rows 2 and 4 reach the frontend, the Reflex backend (single port) or Django (split): as decided.
+  readonly upgrades = new Map(UPSTREAMS.map((upstream) => [upstream, label(upstream, 2)]));
+  readonly pages = new Map(UPSTREAMS.map((upstream) => [upstream, label(upstream, 4)]));
+  readonly noSocket = label('proxy', 2);
+  readonly notAllowed = label('proxy', 5);
 
   constructor(table: RouteTable) {
     this.reflex = byPrefix('reflex', 1, table.reflexPrefixes);
     this.django = byPrefix('django', 3, table.djangoPrefixes);
     this.djangoWs = table.djangoWsPrefix === undefined ? undefined : label('django', 2, table.djangoWsPrefix);
   }
+}
+
+export class RouteLabels {
+  private table: RouteTable | undefined;
+  private labels: TableLabels | undefined;
+
+  /** The table in force: the reserved prefixes follow the Reflex app's env.json, and the labels follow it. */
+  constructor(private readonly currentTable: () => RouteTable) {}
 
   /** The header's value for a request `decision` sent on; undefined for /__rdp/ and unusable targets. */
   of(decision: Decision): string | undefined {
-    const prefix = decision.kind === 'forward' ? decision.prefix : undefined;
+    const table = this.currentTable();
+    if (table !== this.table || this.labels === undefined) {
+      this.table = table;
+      this.labels = new TableLabels(table);
+    }
+    const labels = this.labels;
+    if (decision.kind === 'reject') {
+      if (decision.rule === 2) return labels.noSocket;
+      return decision.rule === 5 ? labels.notAllowed : undefined;
+    }
+    if (decision.kind !== 'forward') return undefined;
     switch (decision.rule) {
       case 1:
-        return this.reflex.get(prefix!);
+        return labels.reflex.get(decision.prefix!);
       case 2:
-        if (decision.kind === 'reject') return this.noSocket;
-        return decision.upstream === 'django' ? this.djangoWs : this.frontendWs;
+        return decision.prefix === undefined ? labels.upgrades.get(decision.upstream) : labels.djangoWs;
       case 3:
-        return this.django.get(prefix!);
+        return labels.django.get(decision.prefix!);
       case 4:
-        return this.frontend;
-      case 5:
-        return this.notAllowed;
+        return labels.pages.get(decision.upstream);
       default:
         return undefined;
     }

@@ -1,6 +1,10 @@
 // The frontend as an exported Reflex build (`--frontend-dir`), looked up as reflex-django does:
-// <path>, <path>.html, <path>/index.html, then index.html. Nothing outside the directory is served:
-// the decoded path is confined lexically, then by real path, so `..`, `%2e%2e` and symlinks out fail.
+// <path>, <path>.html, <path>/index.html, then the SPA shell. The shell is React Router's
+// __spa-fallback.html when the build has one: index.html is prerendered for `/` only, and served at
+// another path it fails to hydrate (React error #418); older builds have only index.html. The .gz
+// Reflex writes beside each file is sent to clients that accept gzip. Nothing outside the directory
+// is served: the decoded path is confined lexically, then by real path, so `..`, `%2e%2e` and
+// symlinks out fail.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,10 +23,22 @@ interface Found {
   readonly mtime: Date;
 }
 
+const SHELLS = ['/__spa-fallback.html', '/index.html'];
+
 function candidates(path: string): string[] {
   const clean = path.replace(/\/+$/, '');
-  const own = clean === '' ? [] : [clean, `${clean}.html`, `${clean}/index.html`];
-  return [...own, '/index.html'];
+  // `/` is the one page index.html was prerendered for.
+  const own = clean === '' ? ['/index.html'] : [clean, `${clean}.html`, `${clean}/index.html`];
+  return [...own, ...SHELLS];
+}
+
+/** Accept-Encoding admits gzip: named, or `*`, with a q above 0. */
+export function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((entry) => {
+    const [coding, ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith('q='));
+    return (coding === 'gzip' || coding === '*') && (q === undefined || Number(q.slice(2)) > 0);
+  });
 }
 
 function contentTypeOf(file: string): string {
@@ -35,9 +51,11 @@ export async function createStaticHandler(directory: string, accessLog: AccessLo
   const isInside = (file: string): boolean => file === root || file.startsWith(root + sep);
 
   async function find(relative: string): Promise<Found | undefined> {
-    if (relative.includes('\0')) return undefined;
-    const lexical = join(root, relative);
-    if (!isInside(lexical)) return undefined;
+    return fileAt(join(root, relative));
+  }
+
+  async function fileAt(lexical: string): Promise<Found | undefined> {
+    if (lexical.includes('\0') || !isInside(lexical)) return undefined;
     try {
       const real = await realpath(lexical);
       if (!isInside(real)) return undefined;
@@ -56,6 +74,12 @@ export async function createStaticHandler(directory: string, accessLog: AccessLo
     return undefined;
   }
 
+  /** The file and, when the build has one, its gzipped sibling. */
+  async function lookupWithGzip(path: string): Promise<{ found: Found; gzipped: Found | undefined } | undefined> {
+    const found = await lookup(path);
+    return found === undefined ? undefined : { found, gzipped: await fileAt(`${found.file}.gz`) };
+  }
+
   return function serveStatic(req, res, decision) {
     const { path } = decision;
     accessLog.trackHttp(req, res, decision.target, 'frontend-dir', decision);
@@ -65,24 +89,29 @@ export async function createStaticHandler(directory: string, accessLog: AccessLo
       res.writeHead(204, { Allow: ALLOW_HEADER }).end();
       return;
     }
-    lookup(path).then(
-      (found) => {
-        if (found === undefined) {
-          const answer = proxyAnswer('RDP_ERR_NOT_FOUND', `no file for ${path} in the frontend directory, and no index.html`, req.headers.accept);
+    lookupWithGzip(path).then(
+      (files) => {
+        if (files === undefined) {
+          const answer = proxyAnswer('RDP_ERR_NOT_FOUND', `no file for ${path} in the frontend directory, and no __spa-fallback.html or index.html`, req.headers.accept);
           res.writeHead(answer.status, answer.headers).end(answer.body);
           return;
         }
+        const { found, gzipped } = files;
+        const sent = gzipped !== undefined && acceptsGzip(req.headers['accept-encoding']) ? gzipped : found;
         res.writeHead(200, {
           'Content-Type': contentTypeOf(found.file),
-          'Content-Length': found.size,
-          'Last-Modified': found.mtime.toUTCString(),
+          'Content-Length': sent.size,
+          'Last-Modified': sent.mtime.toUTCString(),
           'Cache-Control': 'no-cache',
+          ...(sent === gzipped ? { 'Content-Encoding': 'gzip' } : {}),
+          // A cache must keep both answers apart once the build has a gzipped one.
+          ...(gzipped === undefined ? {} : { Vary: 'Accept-Encoding' }),
         });
         if (req.method === 'HEAD') {
           res.end();
           return;
         }
-        const stream = createReadStream(found.file);
+        const stream = createReadStream(sent.file);
         stream.once('error', () => res.destroy());
         stream.pipe(res);
       },

@@ -1,7 +1,7 @@
 // The dashboard under /__rdp/ (routes here are relative to it): the page and its files, the live
 // feed (/__rdp/events) and the JSON it is made of, each also usable on its own (docs/dashboard.md).
 import type { ResolvedConfig } from '../config/resolve.js';
-import { describeRoutes, explainPath, explainText, RULE_NAMES } from '../config/routes-report.js';
+import { describeRoutes, explainPath, explainText, ruleNames } from '../config/routes-report.js';
 import type { Upstream } from '../proxy/upstream.js';
 import { dashboardAssets, PAGE_POLICY } from './dashboard-assets.js';
 import { DashboardFeed } from './dashboard-feed.js';
@@ -12,7 +12,8 @@ import { CLOSED_SOCKETS_KEPT, type SocketLog } from './socket-log.js';
 import { upstreamViews } from './upstream-view.js';
 
 export interface DashboardSources {
-  readonly config: ResolvedConfig;
+  /** The config in force: the reserved prefixes follow the Reflex app's env.json. */
+  readonly config: () => ResolvedConfig;
   readonly upstreams: readonly Upstream[];
   readonly requests: RequestLog;
   readonly sockets: SocketLog;
@@ -29,14 +30,14 @@ function single(value: unknown): string | undefined {
 
 export function registerDashboard(app: FastifyInstance, sources: DashboardSources): DashboardFeed {
   const { config, requests, sockets } = sources;
-  const views = () => upstreamViews(sources.upstreams, config.frontendDir);
+  const views = () => upstreamViews(sources.upstreams, config().frontendDir);
   const probe = (): Promise<unknown> => Promise.all(sources.upstreams.map((upstream) => upstream.probe()));
   const feed = new DashboardFeed({
     requests,
     sockets,
     upstreams: views,
     probe,
-    hello: () => ({ publicUrl: sources.publicUrl(), routes: describeRoutes(config), ruleNames: RULE_NAMES, kept: { requests: REQUESTS_KEPT, closedSockets: CLOSED_SOCKETS_KEPT } }),
+    hello: () => ({ publicUrl: sources.publicUrl(), routes: describeRoutes(config()), ruleNames: ruleNames(config()), kept: { requests: REQUESTS_KEPT, closedSockets: CLOSED_SOCKETS_KEPT } }),
   });
   // Streams end before the server waits for its connections to finish.
   app.addHook('preClose', (done) => {
@@ -76,7 +77,7 @@ export function registerDashboard(app: FastifyInstance, sources: DashboardSource
       return replyWith(request, reply, 'RDP_ERR_BAD_REQUEST', 'path: give a request path starting with "/", such as ?path=/admin/');
     }
     if (!METHOD.test(method)) return replyWith(request, reply, 'RDP_ERR_BAD_REQUEST', `method: ${JSON.stringify(method)} is not an HTTP method such as GET or POST`);
-    const report = explainPath(config, method, path, single(request.query.ws) === '1');
+    const report = explainPath(config(), method, path, single(request.query.ws) === '1');
     return reply.send({ ...report, text: explainText(report) });
   });
   return feed;

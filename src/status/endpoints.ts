@@ -4,12 +4,14 @@
 // (host-guard.ts). New /__rdp/ endpoints are added here.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { describeRoutes } from '../config/routes-report.js';
+import { describeRoutes, routingFacts } from '../config/routes-report.js';
+import type { SocketBypassNotice } from '../proxy/socket-bypass.js';
 import type { AccessLog } from '../proxy/access-log.js';
 import type { Upstream } from '../proxy/upstream.js';
 import type { Upstream as UpstreamName } from '../router.js';
 import { registerDashboard } from './dashboard-routes.js';
 import { allowedHosts, hostOf, hostRefusal, newPageToken } from './host-guard.js';
+import { reflexReport } from './reflex-report.js';
 import { replyWith } from './reply-answer.js';
 import { RequestLog } from './request-log.js';
 import { SocketLog } from './socket-log.js';
@@ -20,17 +22,22 @@ import { registerVerify, type VerifyRunner } from './verify-route.js';
 const HANDSHAKES_LISTED = 50;
 
 interface StatusOptions {
-  readonly config: ResolvedConfig;
+  /** The config in force: the reserved prefixes follow the Reflex app's env.json. */
+  readonly config: () => ResolvedConfig;
   readonly upstreams: ReadonlyMap<UpstreamName, Upstream>;
   /** What the request path records; status reads it, the request path does not know status. */
   readonly accessLog: AccessLog;
+  /** What the proxy said about a page served without its Reflex socket, while env.json points elsewhere. */
+  readonly socketBypass: () => SocketBypassNotice | null;
   /** The port the proxy really listens on (--port 0 picks one). */
   readonly boundPort: () => number;
+  /** The origin browsers use: --public-url, else the default one on the bound port. */
+  readonly publicUrl: () => string;
   /** verify's runner for the dashboard's button (handed in: verify/ sits above status/). */
   readonly verify: VerifyRunner | undefined;
 }
 
-export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { config, upstreams, accessLog, boundPort, verify }) => {
+export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { config, upstreams, accessLog, socketBypass, boundPort, publicUrl, verify }) => {
   const requests = new RequestLog();
   const sockets = new SocketLog();
   const stopRecording = recordTraffic(accessLog, requests, sockets);
@@ -38,7 +45,7 @@ export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { 
 
   let hosts: ReadonlySet<string> | undefined;
   app.addHook('onRequest', (request, reply, done) => {
-    hosts ??= allowedHosts({ port: boundPort(), listenHost: config.host, publicUrl: config.publicUrl });
+    hosts ??= allowedHosts({ port: boundPort(), listenHost: config().host, publicUrl: config().publicUrl });
     const refusal = hostRefusal(hostOf(request.headers), hosts);
     if (refusal === undefined) done();
     else void replyWith(request, reply, 'RDP_ERR_STATUS_HOST', refusal);
@@ -53,11 +60,13 @@ export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { 
         return { name: upstream.name, url: upstream.url.origin, state: upstream.state };
       }),
     );
-    if (config.frontendDir !== undefined) states.push({ name: 'frontend', url: `file://${config.frontendDir}`, state: 'up' });
+    const { frontendDir } = config();
+    if (frontendDir !== undefined) states.push({ name: 'frontend', url: `file://${frontendDir}`, state: 'up' });
     const healthy = states.every((entry) => entry.state === 'up');
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down', upstreams: states });
   });
-  app.get('/routes', async () => describeRoutes(config));
+  app.get('/routes', async () => describeRoutes(config()));
+  app.get('/reflex', async () => reflexReport(config().envJson, socketBypass()));
   app.get('/upgrades', async () => ({ upgrades: sockets.handshakes(HANDSHAKES_LISTED) }));
 
   const token = newPageToken();
@@ -66,8 +75,8 @@ export const statusEndpoints: FastifyPluginAsync<StatusOptions> = async (app, { 
     upstreams: [...upstreams.values()],
     requests,
     sockets,
-    publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort()}`,
+    publicUrl,
     token,
   });
-  registerVerify(app, token, verify);
+  registerVerify(app, token, verify, () => routingFacts(config()));
 };

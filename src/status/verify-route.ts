@@ -1,13 +1,15 @@
 // POST /__rdp/verify: the dashboard's Verify button. It acts (it logs in to Django), so besides the
 // Host rule it needs this page's Origin and token. The credentials in the body go to the checks and
 // nowhere else: not into a log line, not into any record the dashboard shows.
+import type { RoutingFacts } from '../config/routes-report.js';
 import { actionRefusal, hostOf, TOKEN_HEADER } from './host-guard.js';
 import type { FastifyInstance } from 'fastify';
 import { replyWith } from './reply-answer.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
-export interface VerifyRequest {
+/** The routing facts are the table in force: the proxy knows them, the page does not say them. */
+export interface VerifyRequest extends RoutingFacts {
   /** The proxy's origin as the page sees it: the checks run against it. */
   readonly url: URL;
   readonly username: string | undefined;
@@ -28,7 +30,7 @@ function text(body: Record<string, unknown>, key: string): string | undefined {
 }
 
 /** The run's settings from the JSON body, or why they cannot be used. */
-function parseBody(body: unknown, url: URL): VerifyRequest | string {
+function parseBody(body: unknown, url: URL, routing: RoutingFacts): VerifyRequest | string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'send a JSON object: {"username", "password", "sessionCookie", "loginPath"}';
   const fields = body as Record<string, unknown>;
   const username = text(fields, 'username');
@@ -38,10 +40,10 @@ function parseBody(body: unknown, url: URL): VerifyRequest | string {
   if (!COOKIE_NAME.test(sessionCookie)) return `sessionCookie: ${JSON.stringify(sessionCookie)} is not a cookie name`;
   const loginPath = text(fields, 'loginPath') ?? '/admin/login/';
   if (!loginPath.startsWith('/')) return `loginPath: ${JSON.stringify(loginPath)} is not a path such as /admin/login/`;
-  return { url, username, password, loginPath, sessionCookie };
+  return { url, username, password, loginPath, sessionCookie, ...routing };
 }
 
-export function registerVerify(app: FastifyInstance, token: string, runner: VerifyRunner | undefined): void {
+export function registerVerify(app: FastifyInstance, token: string, runner: VerifyRunner | undefined, routing: () => RoutingFacts): void {
   app.post(
     '/verify',
     {
@@ -56,7 +58,7 @@ export function registerVerify(app: FastifyInstance, token: string, runner: Veri
     },
     async (request, reply) => {
       if (runner === undefined) return replyWith(request, reply, 'RDP_ERR_NOT_FOUND', 'this proxy was built without the verify runner (createProxy without options.verify)');
-      const settings = parseBody(request.body, new URL(request.headers.origin!));
+      const settings = parseBody(request.body, new URL(request.headers.origin!), routing());
       if (typeof settings === 'string') return replyWith(request, reply, 'RDP_ERR_BAD_REQUEST', settings);
       reply.hijack();
       const out = reply.raw;

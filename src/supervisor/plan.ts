@@ -1,10 +1,11 @@
 // What to start, from the resolved config: an upstream given as a URL is not started; the others
 // get their commands, side ports and environment (the caller's, plus REFLEX_API_URL = the proxy's
-// public origin, or over https the same origin on a host Reflex keeps).
-import type { ResolvedConfig } from '../config/resolve.js';
+// public origin, or over https the same origin on a host Reflex keeps, plus the Vite host names a
+// public host needs).
+import { reflexApiUrl } from '../config/reflex-backend-url.js';
+import { needsFrontend, type ResolvedConfig } from '../config/resolve.js';
 import { RdpError } from '../errors.js';
 import { detectProject } from '../project/detect.js';
-import { reflexApiUrl } from '../project/reflex-backend-url.js';
 import type { ChildName } from '../supervisor.js';
 import type { ChildCommand } from './child-run.js';
 import { fillPlaceholders, splitCommandLine } from './command-line.js';
@@ -29,7 +30,7 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 function needs(config: ResolvedConfig): { django: boolean; reflex: boolean } {
   if (!config.supervise) return { django: false, reflex: false };
-  const hasFrontend = config.reflexFrontendUrl !== undefined || config.frontendDir !== undefined;
+  const hasFrontend = config.reflexFrontendUrl !== undefined || config.frontendDir !== undefined || !needsFrontend(config);
   if (config.reflexBackendUrl !== undefined && !hasFrontend) {
     throw new RdpError('RDP_ERR_MISSING_OPTION', '--reflex-backend-url given without --reflex-frontend-url (or --frontend-dir): give both, or neither to have `reflex run` started');
   }
@@ -64,11 +65,13 @@ export async function planLaunch(config: ResolvedConfig, env: Environment): Prom
     taken.add(port);
     return port;
   };
-  // With --frontend-dir the frontend is a build directory: Reflex serves only its backend.
-  const backendOnly = config.frontendDir !== undefined;
+  // With --frontend-dir the frontend is a build directory and split uses none: Reflex serves only
+  // its backend. A single-port Reflex serves its pages on the backend port.
+  const backendOnly = config.frontendDir !== undefined || config.layout === 'split';
+  const onePort = config.reflexSinglePort || backendOnly;
   const djangoPort = need.django ? await take('django-port', config.djangoPort, 8001) : undefined;
   const backendPort = need.reflex ? await take('reflex-backend-port', config.reflexBackendPort, 8002) : undefined;
-  const frontendPort = need.reflex && !backendOnly ? await take('reflex-frontend-port', config.reflexFrontendPort, 3000) : undefined;
+  const frontendPort = need.reflex && !onePort ? await take('reflex-frontend-port', config.reflexFrontendPort, 3000) : undefined;
   const children = (publicUrl: string): PlannedChild[] => {
     const placeholders = {
       port: String(djangoPort ?? ''),
@@ -88,7 +91,7 @@ export async function planLaunch(config: ResolvedConfig, env: Environment): Prom
       planned.push({ name: 'django', command: { file, args, cwd: project.djangoDir ?? project.root, env: childEnvironment } });
     }
     if (backendPort !== undefined) {
-      const ports = frontendPort === undefined ? ['--backend-only'] : ['--frontend-port', String(frontendPort)];
+      const ports = frontendPort !== undefined ? ['--frontend-port', String(frontendPort)] : backendOnly ? ['--backend-only'] : ['--env', 'prod'];
       const [file, ...args] =
         config.reflexCmd === undefined
           ? [project.reflex!, 'run', ...ports, '--backend-port', String(backendPort), '--backend-host', CHILD_HOST]

@@ -29,10 +29,10 @@ function followFrontend(frontend: Upstream, logger: Logger): (line: string) => v
 
 /**
  * Django is ready when its port answers HTTP (any status); `reflex run` when its backend answers
- * GET /ping with 200 ("Backend running at:" comes too early) and its frontend, if it has one,
- * answers HTTP.
+ * GET /ping (under `backendPath`, what the started Reflex is told, not a stale env.json) with 200
+ * ("Backend running at:" comes too early) and its frontend, if it has one, answers HTTP.
  */
-export function childSpecs(children: readonly PlannedChild[], upstreams: ReadonlyMap<UpstreamName, Upstream>, logger: Logger): ChildSpec[] {
+export function childSpecs(children: readonly PlannedChild[], upstreams: ReadonlyMap<UpstreamName, Upstream>, logger: Logger, backendPath?: string): ChildSpec[] {
   return children.map((child): ChildSpec => {
     if (child.name === 'django') {
       const django = upstreams.get('django')!;
@@ -40,11 +40,11 @@ export function childSpecs(children: readonly PlannedChild[], upstreams: Readonl
     }
     const backend = upstreams.get('reflex')!;
     const frontend = upstreams.get('frontend');
-    if (frontend === undefined) return { ...child, serves: [{ upstream: backend, isReady: () => pingIsOk(backend.url) }] };
+    if (frontend === undefined) return { ...child, serves: [{ upstream: backend, isReady: () => pingIsOk(backend.url, backendPath) }] };
     return {
       ...child,
       serves: [
-        { upstream: backend, isReady: () => pingIsOk(backend.url) },
+        { upstream: backend, isReady: () => pingIsOk(backend.url, backendPath) },
         { upstream: frontend, isReady: () => answersHttp(frontend.url) },
       ],
       watchLine: followFrontend(frontend, logger),

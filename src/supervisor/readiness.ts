@@ -1,5 +1,6 @@
 // Readiness as docs/upstreams.md defines it: Django and the frontend when their port answers HTTP (any
-// status), the Reflex backend when GET /ping answers 200 ("Backend running at:" comes too early).
+// status), the Reflex backend when GET /ping (under its backend path) answers 200 ("Backend running
+// at:" comes too early).
 import { request } from 'node:http';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -20,6 +21,6 @@ export async function answersHttp(url: URL): Promise<boolean> {
   return (await statusOf(url, '/')) !== undefined;
 }
 
-export async function pingIsOk(url: URL): Promise<boolean> {
-  return (await statusOf(url, '/ping')) === 200;
+export async function pingIsOk(url: URL, backendPath = ''): Promise<boolean> {
+  return (await statusOf(url, `${backendPath}/ping`)) === 200;
 }

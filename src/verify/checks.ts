@@ -6,6 +6,7 @@ import { cookieProblems, parseSetCookie } from './cookies.js';
 import { type Check, type CheckResult, type CheckRun, describe, fail, type Outcome, pass, runChecklist, skip, snippet, type UpstreamName, type VerifyOptions } from './runner.js';
 import { parseRoute, ROUTE_HEADER, type RouteTaken, routeText } from './route-header.js';
 import { socketIoHandshake } from './socketio.js';
+import { ALLOW_HEADER } from '../router.js';
 
 const UPLOAD_REFUSAL = 'Missing reflex-client-token or reflex-event-handler header.';
 /** Real Reflex registers /_upload only when a page uses an upload component (docs/upstreams.md). */
@@ -74,18 +75,28 @@ async function proxyAnswers(run: CheckRun): Promise<Outcome> {
   );
 }
 
-/** 2: the frontend's HTML at /, kept to tell it apart from Django's pages. */
-async function frontendServesRoot(run: CheckRun): Promise<Outcome> {
-  const blocked = run.blockedBy(['frontend']);
+/** Who serves the pages in django_outer: the frontend, or a single-port Reflex's backend (rule 4). */
+function pagesUpstream(route: RouteTaken | undefined): string {
+  return route?.target === 'reflex' && route.rule === 4 ? 'reflex' : 'frontend';
+}
+
+/** 2: the pages' HTML at / (the frontend's; in the split layout Django's), kept to tell it apart from Django's admin. */
+async function pagesServeRoot(run: CheckRun): Promise<Outcome> {
+  const split = run.options.layout === 'split';
+  const blocked = run.blockedBy([split ? 'django' : 'frontend']);
   if (blocked) return blocked;
   const answer = await run.get('/');
-  const elsewhere = misrouted(answer, '/', 'frontend', "give --url the proxy's origin; / must reach the Reflex frontend (is / among the Django prefixes?)");
+  // In the split layout any HTML at / will do: a proxy of the other layout is told by check 9.
+  const elsewhere = split ? undefined : misrouted(answer, '/', pagesUpstream(parseRoute(answer.headers[ROUTE_HEADER])), "give --url the proxy's origin; / must reach the Reflex frontend (is / among the Django prefixes?)");
   if (elsewhere) return elsewhere;
   if (answer.status === 200 && headerValue(answer, 'content-type').includes('text/html')) {
     run.frontendBody = answer.body;
-    return pass('HTML from the frontend');
+    return pass(split ? "HTML from Django's catch-all view" : 'HTML from the frontend');
   }
-  return fail(`/ answered ${describe(answer)}: ${snippet(answer.body)}`, "give --url the proxy's origin; / must reach the Reflex frontend");
+  const fix = split
+    ? "in the split layout Django serves the pages: end ROOT_URLCONF with a catch-all view (re_path(r'^.*$', spa_view)) answering the SPA shell"
+    : "give --url the proxy's origin; / must reach the Reflex frontend";
+  return fail(`/ answered ${describe(answer)}: ${snippet(answer.body)}`, fix);
 }
 
 /** 3: /admin/ reaches Django (its login redirect, or the admin page), not the frontend. */
@@ -161,12 +172,12 @@ async function adminLogin(run: CheckRun): Promise<Outcome> {
 }
 
 /** What to do about a refused /_event handshake, by its status and body. */
-function handshakeRefusalFix(status: number, body: string, origin: string): string {
+function handshakeRefusalFix(status: number, body: string, origin: string, eventPath: string): string {
   if (body.includes(POLLING_REFUSAL)) {
     return 'the Reflex backend saw no WebSocket upgrade (engine.io answers "Invalid transport" to anything else): whatever sits in front must pass Upgrade and Connection';
   }
   if (status === 403 || status === 400) return `the Reflex backend refused Origin ${origin}: add it to cors_allowed_origins in rxconfig.py`;
-  if (status === 404) return '/_event must reach the Reflex backend: check --reflex-backend-url and the reserved prefixes';
+  if (status === 404) return `${eventPath} must reach the Reflex backend: check --reflex-backend-url, the reserved prefixes and --reflex-backend-path`;
   return 'start the Reflex backend; the proxy log says why it failed';
 }
 
@@ -175,22 +186,22 @@ async function reflexSocketConnects(run: CheckRun): Promise<Outcome> {
   const blocked = run.blockedBy(['reflex']) ?? run.notTheProxy();
   if (blocked) return blocked;
   run.handshakeMarker = randomUUID();
-  const socketUrl = run.at(`/_event/?EIO=4&transport=websocket&rdp_verify=${run.handshakeMarker}`);
+  const socketUrl = run.at(`${run.options.eventPath}/?EIO=4&transport=websocket&rdp_verify=${run.handshakeMarker}`);
   socketUrl.protocol = run.url.protocol === 'https:' ? 'wss:' : 'ws:';
   const cookie = run.cookieHeader();
   const outcome = await socketIoHandshake(socketUrl, { origin: run.url.origin, protocol: VERIFY_PROTOCOL, namespace: '/_event', timeoutMs: run.options.timeoutMs, ca: run.options.ca, ...(cookie === '' ? {} : { cookie }) });
   if (outcome.route !== undefined && outcome.route.target !== 'reflex') {
-    return fail(`the /_event handshake went to ${routeText(outcome.route)}, not the Reflex backend`, '/_event must reach the Reflex backend: keep it among the reserved prefixes');
+    return fail(`the ${run.options.eventPath} handshake went to ${routeText(outcome.route)}, not the Reflex backend`, `${run.options.eventPath} must reach the Reflex backend: keep it among the reserved prefixes`);
   }
   if (outcome.refusedWith !== undefined) {
     const { status, body } = outcome.refusedWith;
-    return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, handshakeRefusalFix(status, body, run.url.origin));
+    return fail(`the WebSocket handshake was refused with ${status}${body === '' ? '' : `: ${snippet(body)}`}`, handshakeRefusalFix(status, body, run.url.origin, run.options.eventPath));
   }
   if (!outcome.connected) return fail(outcome.problem ?? 'the Socket.IO handshake did not complete', 'check the Reflex backend log');
   if (outcome.subprotocol !== VERIFY_PROTOCOL) {
     return fail(`connected, but the subprotocol ${VERIFY_PROTOCOL} was not echoed (got ${outcome.subprotocol ?? 'none'}): Reflex's client would fail`, 'make the proxy in front forward Sec-WebSocket-Protocol both ways');
   }
-  return pass('Socket.IO connected to /_event; subprotocol echoed');
+  return pass(`Socket.IO connected to ${run.options.eventPath}; subprotocol echoed`);
 }
 
 /** 7: the proxy's record of check 6's handshake shows the session cookie went to Reflex. */
@@ -216,18 +227,18 @@ async function sessionReachesReflex(run: CheckRun): Promise<Outcome> {
  * Reflex has no /_upload without rx.upload) and that backend took the Reflex socket (check 6): a
  * 404 from Django, the frontend or an unknown server is a routing failure.
  */
-function judgeUpload(answer: Answer, route: RouteTaken | undefined, socketFailed: boolean): Outcome {
-  const fixRoute = '/_upload must reach the Reflex backend: keep it among the reserved prefixes (--reserved-prefix) and check --reflex-backend-url';
-  if (route !== undefined && route.target !== 'reflex') return fail(`/_upload went to ${routeText(route)} and answered ${describe(answer)}`, fixRoute);
+function judgeUpload(answer: Answer, uploadPath: string, route: RouteTaken | undefined, socketFailed: boolean): Outcome {
+  const fixRoute = `${uploadPath} must reach the Reflex backend: keep it among the reserved prefixes (--reserved-prefix) and check --reflex-backend-url`;
+  if (route !== undefined && route.target !== 'reflex') return fail(`${uploadPath} went to ${routeText(route)} and answered ${describe(answer)}`, fixRoute);
   if (answer.status === 400 && answer.body.includes(UPLOAD_REFUSAL)) return pass(`Reflex's own 400: "${UPLOAD_REFUSAL}"`);
-  if (answer.status !== 404) return fail(`/_upload answered ${describe(answer)}: ${snippet(answer.body)}`, fixRoute);
+  if (answer.status !== 404) return fail(`${uploadPath} answered ${describe(answer)}: ${snippet(answer.body)}`, fixRoute);
   if (route === undefined) {
-    return fail('/_upload answered 404 and nothing shows the Reflex backend answered it (no X-RDP-Route header, no record at /__rdp/requests)', 'run verify against reflex-django-proxy itself, without --no-route-header, so the route it took can be read');
+    return fail(`${uploadPath} answered 404 and nothing shows the Reflex backend answered it (no X-RDP-Route header, no record at /__rdp/requests)`, 'run verify against reflex-django-proxy itself, without --no-route-header, so the route it took can be read');
   }
   if (socketFailed) {
-    return fail(`/_upload answered 404 from ${routeText(route)}, but that backend did not take the Reflex socket (check 6): it may not be Reflex`, 'check --reflex-backend-url: it must be the Reflex backend (reflex run --backend-port)');
+    return fail(`${uploadPath} answered 404 from ${routeText(route)}, but that backend did not take the Reflex socket (check 6): it may not be Reflex`, 'check --reflex-backend-url: it must be the Reflex backend (reflex run --backend-port)');
   }
-  return pass(`404 from the Reflex backend: ${NO_UPLOAD_HANDLER}; /_upload is routed to it for when one does`);
+  return pass(`404 from the Reflex backend: ${NO_UPLOAD_HANDLER}; ${uploadPath} is routed to it for when one does`);
 }
 
 /** 8: /_upload reaches the Reflex backend: its own 400 without Reflex's headers, or its 404 without rx.upload. */
@@ -237,35 +248,47 @@ async function uploadReachesReflex(run: CheckRun): Promise<Outcome> {
   const marker = randomUUID();
   const boundary = `rdp-verify-${marker}`;
   const body = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="verify.txt"\r\nContent-Type: text/plain\r\n\r\nverify\r\n--${boundary}--\r\n`;
+  const { uploadPath } = run.options;
   // The marker in the target finds this request in the proxy's records when no route header came.
-  const answer = await run.send(`/_upload?rdp_verify=${marker}`, { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
-  return judgeUpload(answer, parseRoute(answer.headers[ROUTE_HEADER]) ?? (await run.recordedRoute(marker)), run.failed(6));
+  const answer = await run.send(`${uploadPath}?rdp_verify=${marker}`, { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
+  return judgeUpload(answer, uploadPath, parseRoute(answer.headers[ROUTE_HEADER]) ?? (await run.recordedRoute(marker)), run.failed(6));
 }
 
-/** 9: django_outer answers 405 with Allow on a frontend path. */
-async function frontendPostIs405(run: CheckRun): Promise<Outcome> {
+/** 9: django_outer answers 405 with Allow on a frontend path; the split layout sends the POST to Django. */
+async function pagePostAnswer(run: CheckRun): Promise<Outcome> {
   if (!run.reachable) return skip('nothing answers at --url', 1);
   const blocked = run.notTheProxy();
   if (blocked) return blocked;
   const answer = await run.send('/', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'verify' });
   const allow = headerValue(answer, 'allow');
-  if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
-  return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");
+  if (run.options.layout !== 'split') {
+    if (answer.status === 405 && allow.includes('GET')) return pass(`405, Allow: ${allow}`);
+    return fail(`POST / answered ${describe(answer)}`, "django_outer answers 405 on frontend paths: give --url the proxy's origin");
+  }
+  const ruleFive = answer.status === 405 && allow === ALLOW_HEADER;
+  if (ruleFive || answer.status >= 500) {
+    return fail(`POST / answered ${describe(answer)}${ruleFive ? `, Allow: ${allow}: django_outer's refusal, not Django` : ''}`, 'in the split layout every non-Reflex path goes to Django: run the proxy with --layout split');
+  }
+  const csrf = answer.status === 403 && answer.body.includes('CSRF');
+  return pass(`Django answered ${describe(answer)}${csrf ? ' (its CSRF check)' : ''}`);
 }
 
 /** In this order: a check's id is its place here, and later checks name the ids they need. */
-const CHECKS: readonly Check[] = [
-  { name: 'proxy answers, every upstream up', run: proxyAnswers },
-  { name: '/ is served by the frontend', run: frontendServesRoot },
-  { name: "/admin/ is Django's", run: adminIsDjango },
-  { name: 'Django static files are served', run: staticFilesServed },
-  { name: 'admin login gives a usable session cookie', run: adminLogin },
-  { name: 'the Reflex socket connects on the same port', run: reflexSocketConnects },
-  { name: 'the session cookie reached the Reflex backend', run: sessionReachesReflex },
-  { name: '/_upload is answered by the Reflex backend', run: uploadReachesReflex },
-  { name: 'a POST to a frontend path gets 405', run: frontendPostIs405 },
-];
+function checksFor(layout: VerifyOptions['layout']): readonly Check[] {
+  const split = layout === 'split';
+  return [
+    { name: 'proxy answers, every upstream up', run: proxyAnswers },
+    { name: split ? "/ is Django's SPA view" : '/ is served by the frontend', run: pagesServeRoot },
+    { name: "/admin/ is Django's", run: adminIsDjango },
+    { name: 'Django static files are served', run: staticFilesServed },
+    { name: 'admin login gives a usable session cookie', run: adminLogin },
+    { name: 'the Reflex socket connects on the same port', run: reflexSocketConnects },
+    { name: 'the session cookie reached the Reflex backend', run: sessionReachesReflex },
+    { name: '/_upload is answered by the Reflex backend', run: uploadReachesReflex },
+    { name: split ? 'a POST to a page path reaches Django' : 'a POST to a frontend path gets 405', run: pagePostAnswer },
+  ];
+}
 
 export function runChecks(options: VerifyOptions, onResult: (result: CheckResult) => void): Promise<CheckResult[]> {
-  return runChecklist(CHECKS, options, onResult);
+  return runChecklist(checksFor(options.layout), options, onResult);
 }

@@ -1,10 +1,15 @@
 // verify's settings, checked once for both ways in: the CLI's flags and the library's options
 // object. A bad value names the setting as the caller wrote it (`--url` or `url`).
+import type { RoutingFacts } from '../config/routes-report.js';
 import { RdpError } from '../errors.js';
 import type { VerifyOptions } from './runner.js';
 import { trustedCertificates } from './trust.js';
 
-export interface VerifyInput {
+/**
+ * The routing facts (layout, eventPath, uploadPath) say the table in force when it is not
+ * django_outer's with Reflex at the root: checks 2, 6, 8 and 9 follow them.
+ */
+export interface VerifyInput extends Partial<RoutingFacts> {
   readonly url: string | URL;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
@@ -17,7 +22,7 @@ export interface VerifyInput {
 }
 
 /** The settings a caller names in messages (`--login-url`, `loginPath`). */
-export type VerifySetting = Exclude<keyof VerifyInput, 'env'>;
+export type VerifySetting = Exclude<keyof VerifyInput, 'env' | keyof RoutingFacts>;
 
 export const VERIFY_DEFAULTS = Object.freeze({ loginPath: '/admin/login/', sessionCookie: 'sessionid', timeoutMs: 10_000 });
 
@@ -62,5 +67,8 @@ export function verifyOptions(input: VerifyInput, nameOf: (key: VerifySetting) =
     requireSession: input.requireSession ?? false,
     timeoutMs: positiveMs(input.timeoutMs, nameOf('timeoutMs')),
     ca: url.protocol === 'https:' ? trustedCertificates(input.env ?? process.env) : undefined,
+    layout: input.layout ?? 'django-outer',
+    eventPath: input.eventPath ?? '/_event',
+    uploadPath: input.uploadPath ?? '/_upload',
   };
 }

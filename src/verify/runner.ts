@@ -1,6 +1,7 @@
 // How verify's checks run: in order, each seeing what the earlier ones learned, each turned into one
 // numbered result as soon as it is known. A check that throws (a request that failed) is a failure
 // saying so, never the end of the run.
+import type { RoutingFacts } from '../config/routes-report.js';
 import { type Answer, headerValue, send, type SendOptions } from './http.js';
 import type { RouteTaken } from './route-header.js';
 
@@ -17,7 +18,7 @@ export interface CheckResult {
   readonly durationMs: number;
 }
 
-export interface VerifyOptions {
+export interface VerifyOptions extends RoutingFacts {
   readonly url: URL;
   readonly username: string | undefined;
   readonly password: string | undefined;

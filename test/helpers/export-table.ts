@@ -120,6 +120,71 @@ export const ROWS: readonly Row[] = [
   { method: 'TRACE', target: '/admin/', expect: 'django', differ: as('trace', 405, ...NGINX_BASED) },
 ];
 
+/** The table of a layout other than django_outer, and the settings it is exported with. */
+export interface LayoutTable {
+  readonly name: string;
+  /** Besides the Django and Reflex backend URLs. */
+  readonly settings: readonly string[];
+  readonly rows: readonly Row[];
+}
+
+const EDGE_FILES = ['nginx', 'caddy'] as const;
+
+/**
+ * The layouts of docs/layouts.md, held to the same parity by nginx, Caddy and HAProxy (export
+ * kubernetes refuses them). The split layout is exported with --django-ws-prefix /ws, which it does
+ * not use: reserved prefixes to Reflex, every other path, method and upgrade to Django. A
+ * single-port Reflex (`reflex run --env prod`) serves the pages and their upgrades from the backend;
+ * Django prefixes and rule 5 are as in django_outer.
+ */
+export const LAYOUT_TABLES: readonly LayoutTable[] = [
+  {
+    name: 'split',
+    settings: ['--layout', 'split', '--django-ws-prefix', '/ws'],
+    rows: [
+      { target: '/', expect: 'django' },
+      { target: '/some/page', expect: 'django' },
+      { method: 'POST', target: '/some/page', expect: 'django' },
+      { method: 'PUT', target: '/', expect: 'django' },
+      { method: 'OPTIONS', target: '/about', expect: 'django' },
+      { method: 'DELETE', target: '/admin/thing/1/', expect: 'django' },
+      { target: '/admin/', expect: 'django' },
+      { target: '/_event', expect: 'reflex' },
+      { target: '/%5Fevent/', expect: 'reflex' },
+      { method: 'POST', target: '/_upload', expect: 'reflex' },
+      { target: '/ping', expect: 'reflex' },
+      { target: '/auth-codespace/callback?code=1', expect: 'reflex' },
+      { target: '/_eventx', expect: 'django' },
+      { target: '/_Event/', expect: 'django' },
+      { target: '/_event/?EIO=4&transport=websocket', upgrade: true, expect: 'reflex' },
+      { target: '/?token=hmr-token', upgrade: true, expect: 'django' },
+      { target: '/ws/chat/', upgrade: true, expect: 'django' },
+      { method: 'POST', target: 'http://other.example/_upload', expect: 'reflex', differ: as('absolute-form-host', 400, 'haproxy') },
+      { target: '/_event/../admin/', expect: 'reflex', differ: as('normalised-path', 'django', ...EDGE_FILES) },
+      { target: '/admin/../ping', expect: 'django', differ: as('normalised-path', 'reflex', ...EDGE_FILES) },
+      { target: '/%zz', expect: 'django', differ: as('invalid-escape', 400, ...EDGE_FILES) },
+      { target: '/__rdp/health', expect: 'self', differ: as('no-namespace', 'django', ...EDGE_FILES, 'haproxy') },
+    ],
+  },
+  {
+    name: 'single-port',
+    settings: ['--reflex-single-port'],
+    rows: [
+      { target: '/', expect: 'reflex' },
+      { target: '/about', expect: 'reflex' },
+      { method: 'HEAD', target: '/about', expect: 'reflex' },
+      { method: 'POST', target: '/about', expect: 405 },
+      { target: '/admin/', expect: 'django' },
+      { method: 'POST', target: '/admin/login/', expect: 'django' },
+      { target: '/_event/?EIO=4&transport=websocket', upgrade: true, expect: 'reflex' },
+      { target: '/?token=hmr-token', upgrade: true, expect: 'reflex' },
+      { target: '/admin/', upgrade: true, expect: 'reflex' },
+      { target: '/x/../admin/', expect: 'reflex', differ: as('normalised-path', 'django', ...EDGE_FILES) },
+      { target: '/__rdp/health', expect: 'self', differ: as('no-namespace', 'reflex', ...EDGE_FILES, 'haproxy') },
+    ],
+  },
+];
+
 export function describeRow(row: Row): string {
   const upgrade = row.upgrade === undefined ? '' : row.upgrade === true ? 'WebSocket ' : `Upgrade: ${row.upgrade} `;
   return `${upgrade}${row.method ?? 'GET'} ${row.target}${row.websocketKey === undefined ? '' : ` (Sec-WebSocket-Key ${row.websocketKey})`}`;

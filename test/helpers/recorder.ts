@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import type { TeardownHost } from './process.js';
 
 export const UPSTREAM_HEADER = 'x-upstream';
@@ -131,6 +132,8 @@ export interface SendOptions {
   readonly websocketKey?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** Gunzip a body sent with Content-Encoding: gzip. */
+  readonly decompress?: boolean;
 }
 
 /**
@@ -168,7 +171,11 @@ export function send(port: number, target: string, options: SendOptions = {}): P
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(answer(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const body = options.decompress === true && res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+        resolve(answer(res.statusCode ?? 0, res.headers, body.toString('utf8')));
+      });
       res.on('error', reject);
     });
     req.on('error', reject);

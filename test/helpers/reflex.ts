@@ -17,8 +17,14 @@ export interface StartReflexStandinOptions {
   allowedOrigins?: string[];
   /** A fixed port, e.g. to restart the stand-in where it was. */
   port?: number;
+  /** REFLEX_BACKEND_PATH: every route under it (Reflex ≥ 0.9). */
+  backendPath?: string;
   /** A page uses rx.upload, so /_upload exists (default true); false answers 404 text/plain as real Reflex does. */
   uploads?: boolean;
+  /** REFLEX_ADD_ALL_ROUTES_ENDPOINT: /_all_routes exists. */
+  allRoutes?: boolean;
+  /** `reflex run --env prod|preview`: the app's pages on the backend port too. */
+  singlePort?: boolean;
   env?: Record<string, string>;
 }
 
@@ -38,7 +44,10 @@ export async function startReflexStandin(t: TeardownHost, opts: StartReflexStand
     ...opts.env,
     DJANGO_DB_PATH: dbPath,
     STANDIN_ALLOWED_ORIGINS: opts.allowedOrigins?.join(','),
-    STANDIN_UPLOADS: opts.uploads === false ? '0' : undefined,
+    REFLEX_BACKEND_PATH: opts.backendPath,
+    STANDIN_UPLOADS: opts.uploads === false ? '0' : '1',
+    REFLEX_ADD_ALL_ROUTES_ENDPOINT: opts.allRoutes === true ? '1' : undefined,
+    STANDIN_SINGLE_PORT: opts.singlePort === true ? '1' : undefined,
   });
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
@@ -50,7 +59,7 @@ export async function startReflexStandin(t: TeardownHost, opts: StartReflexStand
     const url = `http://127.0.0.1:${port}`;
     try {
       await startAndWait(current, () =>
-        waitForHttp(`${url}/ping`, 30000, { process: current, accept: (status) => status === 200 }),
+        waitForHttp(`${url}${opts.backendPath ?? ''}/ping`, 30000, { process: current, accept: (status) => status === 200 }),
       );
     } catch (err) {
       if (opts.port === undefined && attempt < 3 && PORT_IN_USE.test(current.output())) continue;

@@ -23,11 +23,17 @@ export interface ReflexSocketAnswer {
   protocol: string | undefined;
 }
 
-/** `ca`: for an https base URL, the CA to trust (the socket is then wss://). */
-export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}, ca?: string): Promise<ReflexSocketAnswer> {
+export interface WhoamiOptions {
+  /** The engine.io path: /_event, or under the backend path (REFLEX_BACKEND_PATH). */
+  eventPath?: string;
+  /** For an https base URL, the CA to trust (the socket is then wss://). */
+  ca?: string;
+}
+
+export async function reflexSocketWhoami(baseUrl: string, headers: Record<string, string> = {}, options: WhoamiOptions = {}): Promise<ReflexSocketAnswer> {
   const socket: Socket = io(`${baseUrl}/_event`, {
-    ...(ca === undefined ? {} : { ca }),
-    path: '/_event',
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    path: options.eventPath ?? '/_event',
     transports: ['websocket'],
     protocols: [REFLEX_VERSION],
     reconnection: false,

@@ -8,7 +8,7 @@ import { describeRoutes, routesTableText } from '../../config/routes-report.js';
 import { RdpError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import type { DjangoFacts } from '../../project/discover-django.js';
-import { reflexApiUrl } from '../../project/reflex-backend-url.js';
+import { reflexApiUrl } from '../../config/reflex-backend-url.js';
 import { createProxy, type ProxyServer } from '../../server.js';
 import type { ChildOutput } from '../../supervisor.js';
 import { type PlannedChild, planLaunch } from '../../supervisor/plan.js';
@@ -112,7 +112,7 @@ async function superviseUntilStopped(session: Session, children: readonly Planne
   // execa and the supervisor load only when there is something to supervise.
   const { Supervisor } = await import('../../supervisor.js');
   const watchdog = startWatchdog();
-  const supervisor = new Supervisor(childSpecs(children, proxy.upstreams, logger), { logger, killTimeoutMs: config.killTimeoutMs, watchdog, output: childOutput(session) });
+  const supervisor = new Supervisor(childSpecs(children, proxy.upstreams, logger, config.reservedBase.backendPath?.value), { logger, killTimeoutMs: config.killTimeoutMs, watchdog, output: childOutput(session) });
   const stopAll = async (): Promise<void> => {
     terminal.stopStatus();
     await Promise.all([proxy.close(), supervisor.stop()]);

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { resolveConfig } from '../../config/resolve.js';
+import { routingFacts } from '../../config/routes-report.js';
 import { EXIT_FAILURE, RdpError } from '../../errors.js';
 import { runChecks } from '../../verify/checks.js';
 import { junitReport } from '../../verify/junit.js';
@@ -70,6 +71,7 @@ export const command: Command = {
         requireSession: own['require-session'] === true,
         timeoutMs: text('timeout'),
         env: context.env,
+        ...routingFacts(config),
       },
       (key) => `--${FLAG_NAMES[key]}`,
     );

@@ -2,8 +2,9 @@
 // (.web/utils/state.js) moves an endpoint on `localhost`, `0.0.0.0` or `::` to the page's own host,
 // and on an https page also switches to wss:/https: and drops the port ("assume websocket is on
 // https port via load balancer"). So over https on any port but 443, an API URL on localhost sends
-// the socket to port 443 (docs/upstreams.md). Both the proxy (choosing REFLEX_API_URL) and doctor
-// (reading env.json and api_url) ask the same rule.
+// the socket to port 443 (docs/upstreams.md). The supervisor (choosing REFLEX_API_URL), doctor
+// (reading env.json and api_url) and the running proxy's socket check (reflex-endpoints.ts) all ask
+// this one rule.
 
 /** Compared, as the client compares them, with `new URL(endpoint).hostname`. */
 const SAME_DOMAIN_HOSTNAMES = Object.freeze(['localhost', '0.0.0.0', '::']);
