@@ -5,9 +5,8 @@
 //    `afterClose` seconds after all of them closed. The origin (a `ws` echo server) and the client
 //    holding the sockets run in their own processes, each with its soft limit on open files raised:
 //    a proxied socket is two descriptors in the proxy.
-import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { procStatus, spawnTracked, stop, waitForJsonLine } from '../lib/procs.js';
+import { procStatus, socketCount, spawnTracked, stop, waitForJsonLine } from '../lib/procs.js';
 import { BENCH_DIR, hardFileLimit, startProxy, startScript, withFileLimit } from '../lib/services.js';
 
 const PATH = '/_event/?EIO=4&transport=websocket';
@@ -25,19 +24,6 @@ async function settledRss(pid, samples = 5, everyMs = 1000) {
   }
   readings.sort((a, b) => a - b);
   return readings[Math.floor(readings.length / 2)];
-}
-
-/** Open TCP sockets of a process, from its descriptors (the listening one included). */
-function socketCount(pid) {
-  let count = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) count += 1;
-    } catch {
-      // closed while we looked
-    }
-  }
-  return count;
 }
 
 /** The hold client: resolves once it holds the sockets; `close()` closes them and waits. */

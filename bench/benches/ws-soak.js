@@ -4,26 +4,13 @@
 //    101, no message arrives twice, out of order or with one missing before it, and afterwards the
 //    proxy holds no socket it did not hold before (nothing half-open), with as many "websocket
 //    closed" records as "websocket opened".
-import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTracked, stop, waitForJsonLine } from '../lib/procs.js';
+import { socketCount, spawnTracked, stop, waitForJsonLine } from '../lib/procs.js';
 import { BENCH_DIR, freePort, startProxy, startScript, withFileLimit } from '../lib/services.js';
 
 const PATH = '/_event/?EIO=4&transport=websocket';
 const SPARE_FDS = 512;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function socketCount(pid) {
-  let count = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) count += 1;
-    } catch {
-      // closed while we looked
-    }
-  }
-  return count;
-}
 
 export async function run(opts, log) {
   const settings = opts.wsSoak;

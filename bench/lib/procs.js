@@ -3,7 +3,7 @@
 // and on a crash. Should this process die without running any of that (SIGKILL), watchdog.js
 // kills what is left, and our own child scripts exit by themselves when their stdin closes.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const live = new Map(); // pid -> { name, child }
@@ -219,6 +219,19 @@ export function procStatus(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { vmRssKb: kb('VmRSS'), vmHwmKb: kb('VmHWM') };
+}
+
+/** Open TCP sockets of a process, from its descriptors (the listening one included). */
+export function socketCount(pid) {
+  let count = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) count += 1;
+    } catch {
+      // closed while we looked
+    }
+  }
+  return count;
 }
 
 export function cpuTicks(pid) {
