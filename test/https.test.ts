@@ -112,6 +112,7 @@ t.test('what Django receives over HTTP/2: Host from :authority, X-Forwarded-Prot
       'X-Forwarded-Host': `127.0.0.1:${proxy.port}`,
       'X-Forwarded-Port': String(proxy.port),
       'X-Forwarded-For': '127.0.0.1',
+      Forwarded: `for=127.0.0.1;host="127.0.0.1:${proxy.port}";proto=https`,
       'X-Hop-Test': 'kept',
       Cookie: 'a=1',
     },

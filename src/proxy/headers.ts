@@ -37,10 +37,10 @@ function quoted(value: string): string {
   return value.includes('"') || value.includes('\\') ? `"${value.replace(/["\\]/g, '\\$&')}"` : `"${value}"`;
 }
 
-/** This hop's `Forwarded` element: the client's address (an IPv6 one bracketed), its Host, plain http. */
-function forwardedElement(address: string, host: string | undefined): string {
+/** This hop's `Forwarded` element: the client's address (an IPv6 one bracketed), its Host, the scheme it used. */
+function forwardedElement(address: string, host: string | undefined, scheme: string): string {
   const node = address.includes(':') ? `"[${address}]"` : address;
-  return `for=${node}${host === undefined ? '' : `;host=${quoted(host)}`};proto=http`;
+  return `for=${node}${host === undefined ? '' : `;host=${quoted(host)}`};proto=${scheme}`;
 }
 
 function clientAddress(req: IncomingMessage): string {
@@ -120,13 +120,14 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardedO
     out.push(name, value);
   }
   const address = clientAddress(req);
+  const scheme = isTls(req) ? 'https' : 'http';
   out.push(
     'X-Forwarded-For', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`,
-    'X-Forwarded-Proto', forwardedProto ?? (isTls(req) ? 'https' : 'http'),
+    'X-Forwarded-Proto', forwardedProto ?? scheme,
   );
   if (forwardedHost !== undefined || host !== undefined) out.push('X-Forwarded-Host', (forwardedHost ?? host)!);
   out.push('X-Forwarded-Port', forwardedPort ?? String(req.socket.localPort ?? ''));
-  const element = forwardedElement(address, host);
+  const element = forwardedElement(address, host, scheme);
   out.push('Forwarded', forwarded === undefined ? element : `${forwarded}, ${element}`);
   // A body without Content-Length is framed again by undici (chunked) on its way up.
   if (options.isWebSocket) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
